@@ -1,0 +1,190 @@
+"""Accounts (customers): creation, the 360 view, team membership, CRM import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import repository
+from app.accounts.models import Account, AccountMember
+from app.accounts.schemas import AccountCreate
+from app.core.db import insert_ignore, utcnow
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.pagination import PageParams, page_of
+from app.core.text import slugify
+from app.core.visibility import Viewer
+from app.users import repository as users_repo
+from app.users.models import User
+
+
+async def create(session: AsyncSession, *, creator: User, data: AccountCreate) -> Account:
+    """Create an account; the owner defaults to its creator."""
+    slug = data.slug or slugify(data.name)
+    if await repository.by_slug(session, slug):
+        raise Conflict(f"An account with the slug {slug!r} already exists.", code="slug_taken")
+    if data.crm_id and await repository.by_crm_id(session, data.crm_id):
+        raise Conflict("An account with this CRM id already exists.", code="crm_id_taken")
+    owner = creator
+    if data.owner_handle:
+        found = await users_repo.by_handle(session, data.owner_handle)
+        if found is None:
+            raise Invalid("No user has this handle.", field="body.owner_handle")
+        owner = found
+    account = Account(
+        slug=slug,
+        name=data.name,
+        domain=data.domain or None,
+        industry=data.industry or None,
+        tier=data.tier or None,
+        crm_id=data.crm_id or None,
+        confidential=data.confidential,
+        owner_id=owner.id,
+    )
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def get_visible(session: AsyncSession, viewer: Viewer, *, slug: str) -> Account:
+    account = await repository.by_slug(session, slug)
+    if account is None or not viewer.can_see_account(
+        account_id=account.id, confidential=account.confidential
+    ):
+        raise NotFound("No such account.")
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession, viewer: Viewer, *, q: str | None, page: PageParams
+) -> tuple[list[Account], str | None]:
+    stmt = repository.search(viewer, q=q)
+    after = page.after_id()
+    if after is not None:
+        stmt = stmt.where(Account.id < after)
+    rows = list(await session.scalars(stmt.order_by(Account.id.desc()).limit(page.limit + 1)))
+    return page_of(rows, page.limit, key=lambda a: a.id)
+
+
+async def owners(session: AsyncSession, accounts: list[Account]) -> dict[int, User]:
+    return await repository.users_by_id(
+        session, {a.owner_id for a in accounts if a.owner_id is not None}
+    )
+
+
+def _require_manager(actor: User, account: Account) -> None:
+    if not (actor.is_admin or account.owner_id == actor.id):
+        raise Forbidden("Only the account owner or an admin can change its team.")
+
+
+async def add_to_team(
+    session: AsyncSession, *, actor: User, account: Account, handle: str
+) -> None:
+    _require_manager(actor, account)
+    user = await users_repo.by_handle(session, handle)
+    if user is None:
+        raise NotFound("No such user.")
+    await insert_ignore(session, AccountMember, [{"account_id": account.id, "user_id": user.id}])
+
+
+async def remove_from_team(
+    session: AsyncSession, *, actor: User, account: Account, handle: str
+) -> None:
+    _require_manager(actor, account)
+    user = await users_repo.by_handle(session, handle)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.id == account.owner_id:
+        raise Invalid("The owner is always on the team; change the owner first.")
+    await session.execute(
+        delete(AccountMember).where(
+            AccountMember.account_id == account.id, AccountMember.user_id == user.id
+        )
+    )
+
+
+IMPORT_COLUMNS = ("name", "domain", "industry", "owner_email", "crm_id")
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+async def import_csv(session: AsyncSession, *, actor: User, content: bytes) -> ImportReport:
+    """Create or update accounts from a CRM export. Rows are numbered as in a spreadsheet
+    (the header is row 1); each row is applied whole or not at all."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The file is not UTF-8 text.", field="file") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "name" not in header:
+        raise Invalid(
+            f"The CSV needs a header row with a 'name' column (columns: {', '.join(IMPORT_COLUMNS)}).",
+            field="file",
+        )
+    reader.fieldnames = header
+    report = ImportReport()
+    for row_number, raw in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in raw.items() if k in IMPORT_COLUMNS}
+        try:
+            async with session.begin_nested():
+                created = await _import_row(session, actor=actor, row=row)
+        except (Invalid, Conflict) as exc:
+            report.errors.append((row_number, exc.message))
+            continue
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            column = ".".join(str(p) for p in first["loc"])
+            report.errors.append((row_number, f"{column}: {first['msg']}"))
+            continue
+        if created:
+            report.created += 1
+        else:
+            report.updated += 1
+    return report
+
+
+async def _import_row(session: AsyncSession, *, actor: User, row: dict[str, str]) -> bool:
+    data = AccountCreate(
+        name=row.get("name", ""),
+        domain=row.get("domain") or None,
+        industry=row.get("industry") or None,
+        crm_id=row.get("crm_id") or None,
+    )
+    owner_id: int | None = None
+    if row.get("owner_email"):
+        owner = await users_repo.by_email(session, row["owner_email"])
+        if owner is None:
+            raise Invalid(f"No user has the email {row['owner_email']!r}.")
+        owner_id = owner.id
+    existing = await repository.by_crm_id(session, data.crm_id) if data.crm_id else None
+    if existing is None:
+        existing = await repository.by_slug(session, slugify(data.name))
+        if existing is not None and data.crm_id and existing.crm_id not in (None, data.crm_id):
+            raise Conflict(
+                f"The account {existing.slug!r} already has another CRM id ({existing.crm_id})."
+            )
+    if existing is None:
+        account = await create(session, creator=actor, data=data)
+        # Imported accounts belong to the CRM owner, not to the admin who ran the import.
+        account.owner_id = owner_id
+        await session.flush()
+        return True
+    existing.name = data.name
+    existing.domain = data.domain or existing.domain
+    existing.industry = data.industry or existing.industry
+    existing.crm_id = data.crm_id or existing.crm_id
+    if owner_id is not None:
+        existing.owner_id = owner_id
+    existing.updated_at = utcnow()
+    await session.flush()
+    return False

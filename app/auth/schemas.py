@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, EmailStr, Field
+
+from app.users.schemas import DisplayName, Handle, MeRead, Password
+from app.users.models import Department
+
+
+class TokenRequest(BaseModel):
+    email: Annotated[str, Field(min_length=1, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+class SignupRequest(BaseModel):
+    email: EmailStr
+    password: Password
+    display_name: DisplayName
+    handle: Handle
+    department: Department
+
+
+class SignupRead(BaseModel):
+    user: MeRead
+    access_token: str

@@ -1,0 +1,84 @@
+"""Sign-in: password checks, API tokens (stored as SHA-256 only), revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import ApiToken
+from app.auth.passwords import verify_password
+from app.auth.ratelimit import LoginLimiter
+from app.core.db import utcnow
+from app.core.errors import RateLimited, Unauthorized
+from app.users import repository as users_repo
+from app.users.models import User
+
+TOKEN_PREFIX = "tdm_"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_token(session: AsyncSession, *, user: User, ttl_hours: int) -> str:
+    """A new random token for `user`; only its hash is stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + timedelta(hours=ttl_hours),
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def user_for_token(session: AsyncSession, token: str) -> User | None:
+    return await session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == token_hash(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    )
+
+
+async def revoke(session: AsyncSession, *, token: str) -> None:
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    limiter: LoginLimiter,
+    ttl_hours: int,
+) -> str:
+    """Check the password and issue a token; failed attempts are rate-limited."""
+    email_key = email.strip().lower()
+    wait = limiter.retry_after(email=email_key, client=client)
+    if wait is not None:
+        raise RateLimited(
+            "Too many sign-in attempts; try again later.", headers={"Retry-After": str(wait)}
+        )
+    user = await users_repo.by_email(session, email_key)
+    if not verify_password(user.password_hash if user else None, password) or (
+        user is None or not user.is_active
+    ):
+        limiter.failed(email=email_key, client=client)
+        raise Unauthorized("The email or password is wrong.", code="bad_credentials")
+    return await issue_token(session, user=user, ttl_hours=ttl_hours)

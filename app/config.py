@@ -1,0 +1,66 @@
+"""Settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tandem.db"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TANDEM_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    auto_migrate: bool = True
+    allow_signup: bool = False
+    demo: bool = False
+    redis_url: str | None = None
+    meili_url: str | None = None
+    meili_key: str | None = None
+    token_ttl_hours: int = Field(default=720, ge=1)
+    login_attempts_per_email: int = Field(default=10, ge=1)
+    login_attempts_per_client: int = Field(default=30, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    max_import_bytes: int = Field(default=5_000_000, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite or ":memory:" in self.database_url:
+            return None
+        return Path(self.database_url.split("///", 1)[1])
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; the embedded SQLite mode generates one and keeps it beside the file."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.sqlite_path
+        if path is None:
+            raise ConfigError(
+                "TANDEM_SECRET_KEY must be set when the database is not an SQLite file"
+            )
+        key_file = path.with_name(path.name + ".secret")
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,107 @@
+"""The one visibility rule, in its Python form and its SQL form.
+
+A post is visible to a viewer unless
+  - it is in a private group the viewer is not a member of, or
+  - it is tagged with a confidential account whose team (owner + members) the viewer is not
+    on; admins see confidential accounts.
+Accounts and groups follow the same rule: a confidential account is seen by its team and
+admins, a private group by its members. Every read path (REST, feeds, notifications,
+contributors, search, live fan-out, pages) goes through the functions below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, true, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Account, AccountMember
+from app.groups.models import Group, GroupMember
+from app.posts.models import Post, PostAccount
+from app.users.models import User
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    id: int
+    is_admin: bool
+    group_ids: frozenset[int]
+    team_account_ids: frozenset[int]
+
+    def can_see_group(self, *, group_id: int, private: bool) -> bool:
+        return not private or group_id in self.group_ids
+
+    def can_see_account(self, *, account_id: int, confidential: bool) -> bool:
+        return not confidential or self.is_admin or account_id in self.team_account_ids
+
+    def can_see_post(
+        self,
+        *,
+        group_id: int | None,
+        group_private: bool,
+        confidential_account_ids: Iterable[int],
+    ) -> bool:
+        if group_private and group_id not in self.group_ids:
+            return False
+        return self.is_admin or all(a in self.team_account_ids for a in confidential_account_ids)
+
+    # SQL forms of the same rule.
+
+    def post_clause(self) -> ColumnElement[bool]:
+        group_ok = or_(Post.group_private.is_(False), Post.group_id.in_(self.group_ids))
+        if self.is_admin:
+            return group_ok
+        hidden_account = (
+            select(PostAccount.post_id)
+            .join(Account, Account.id == PostAccount.account_id)
+            .where(
+                PostAccount.post_id == Post.id,
+                Account.confidential.is_(True),
+                Account.id.not_in(self.team_account_ids),
+            )
+        )
+        return and_(group_ok, or_(Post.confidential.is_(False), not_(exists(hidden_account))))
+
+    def account_clause(self) -> ColumnElement[bool]:
+        if self.is_admin:
+            return true()
+        return or_(Account.confidential.is_(False), Account.id.in_(self.team_account_ids))
+
+    def group_clause(self) -> ColumnElement[bool]:
+        return or_(Group.private.is_(False), Group.id.in_(self.group_ids))
+
+
+async def load_viewer(session: AsyncSession, user: User) -> Viewer:
+    """The viewer's groups and account teams, in one round trip."""
+    return (await load_viewers(session, [user]))[user.id]
+
+
+async def load_viewers(session: AsyncSession, users: list[User]) -> dict[int, Viewer]:
+    """Viewers for several users at once (notification recipients, live connections)."""
+    ids = [u.id for u in users]
+    rows = await session.execute(
+        union_all(
+            select(literal("g"), GroupMember.user_id, GroupMember.group_id).where(
+                GroupMember.user_id.in_(ids)
+            ),
+            select(literal("a"), AccountMember.user_id, AccountMember.account_id).where(
+                AccountMember.user_id.in_(ids)
+            ),
+            select(literal("a"), Account.owner_id, Account.id).where(Account.owner_id.in_(ids)),
+        )
+    )
+    groups: dict[int, set[int]] = {i: set() for i in ids}
+    accounts: dict[int, set[int]] = {i: set() for i in ids}
+    for kind, user_id, ident in rows:
+        (groups if kind == "g" else accounts)[user_id].add(ident)
+    return {
+        u.id: Viewer(
+            id=u.id,
+            is_admin=u.is_admin,
+            group_ids=frozenset(groups[u.id]),
+            team_account_ids=frozenset(accounts[u.id]),
+        )
+        for u in users
+    }

@@ -1,0 +1,61 @@
+"""Following people, accounts and topics."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Account
+from app.core.db import insert_ignore
+from app.core.errors import Invalid
+from app.follows.models import AccountFollow, TopicFollow, UserFollow
+from app.notifications import service as notifications
+from app.notifications.models import NotificationKind
+from app.topics import service as topics
+from app.users.models import User
+
+
+async def follow_user(session: AsyncSession, *, follower: User, followee: User) -> None:
+    """Follow someone; they are notified the first time."""
+    if follower.id == followee.id:
+        raise Invalid("You cannot follow yourself.")
+    added = await insert_ignore(
+        session, UserFollow, [{"follower_id": follower.id, "followee_id": followee.id}]
+    )
+    if added:
+        await notifications.notify(
+            session, actor_id=follower.id, targets=[(followee.id, NotificationKind.follow)]
+        )
+
+
+async def unfollow_user(session: AsyncSession, *, follower: User, followee: User) -> None:
+    await session.execute(
+        delete(UserFollow).where(
+            UserFollow.follower_id == follower.id, UserFollow.followee_id == followee.id
+        )
+    )
+
+
+async def follow_account(session: AsyncSession, *, user: User, account: Account) -> None:
+    await insert_ignore(session, AccountFollow, [{"user_id": user.id, "account_id": account.id}])
+
+
+async def unfollow_account(session: AsyncSession, *, user: User, account: Account) -> None:
+    await session.execute(
+        delete(AccountFollow).where(
+            AccountFollow.user_id == user.id, AccountFollow.account_id == account.id
+        )
+    )
+
+
+async def follow_topic(session: AsyncSession, *, user: User, name: str) -> None:
+    """Follow a topic, creating it if nobody has used it yet."""
+    [topic] = await topics.ensure(session, [topics.normalize(name, field="path.name")])
+    await insert_ignore(session, TopicFollow, [{"user_id": user.id, "topic_id": topic.id}])
+
+
+async def unfollow_topic(session: AsyncSession, *, user: User, name: str) -> None:
+    topic = await topics.get(session, name=topics.normalize(name, field="path.name"))
+    await session.execute(
+        delete(TopicFollow).where(TopicFollow.user_id == user.id, TopicFollow.topic_id == topic.id)
+    )

@@ -1,0 +1,129 @@
+"""The application factory and its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.routes import router as accounts_router
+from app.auth.ratelimit import LoginLimiter
+from app.auth.routes import router as auth_router
+from app.config import Settings, get_settings
+from app.core.db import create_engine, session_factory
+from app.core.errors import ErrorResponse, error_response, install_error_handlers
+from app.feeds.routes import router as feeds_router
+from app.follows.routes import router as follows_router
+from app.groups.routes import router as groups_router
+from app.notifications.routes import router as notifications_router
+from app.posts.routes import router as posts_router
+from app.topics.routes import router as topics_router
+from app.users.routes import router as users_router
+
+log = logging.getLogger("tandem")
+
+ROUTERS = (
+    auth_router,
+    users_router,
+    accounts_router,
+    groups_router,
+    posts_router,
+    follows_router,
+    topics_router,
+    feeds_router,
+    notifications_router,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.resolved_secret_key()  # refuse to start without a usable secret
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.engine = engine
+        app.state.sessionmaker = session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Tandem",
+        version="1.0",
+        summary="The internal social network for sales and marketing.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.login_limiter = LoginLimiter(
+        per_email=settings.login_attempts_per_email,
+        per_client=settings.login_attempts_per_client,
+        window=settings.login_window_seconds,
+    )
+    install_error_handlers(app)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # A race the service checks could not see (two identical creates at once).
+        return error_response(409, "conflict", "This conflicts with data that already exists.")
+
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz(request: Request) -> JSONResponse:
+        status = {
+            "database": "ok",
+            "search": "meilisearch" if settings.meili_url else "sqlite-fts5",
+            "broker": "redis" if settings.redis_url else "in-process",
+        }
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver error means "not ready"
+            log.warning("readiness check failed: %s", exc)
+            status["database"] = "unavailable"
+            return JSONResponse({"status": "unavailable", **status}, status_code=503)
+        return JSONResponse({"status": "ok", **status})
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with Tandem's error shape on every error response."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes
+    )
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas["ErrorResponse"] = error_schema
+    error_ref = {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    for path in schema["paths"].values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["4XX"] = error_ref
+            responses["5XX"] = error_ref
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    app.openapi_schema = schema
+    return schema

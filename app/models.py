@@ -1,0 +1,32 @@
+"""Every table, imported once so that Alembic and the tests see the whole schema."""
+
+from app.accounts.models import Account, AccountMember
+from app.auth.models import ApiToken
+from app.core.db import Base
+from app.follows.models import AccountFollow, TopicFollow, UserFollow
+from app.groups.models import Group, GroupMember
+from app.notifications.models import Notification
+from app.posts.models import Comment, Post, PostAccount, PostMention, PostTopic, Reaction
+from app.topics.models import Topic
+from app.users.models import User
+
+__all__ = [
+    "Account",
+    "AccountFollow",
+    "AccountMember",
+    "ApiToken",
+    "Base",
+    "Comment",
+    "Group",
+    "GroupMember",
+    "Notification",
+    "Post",
+    "PostAccount",
+    "PostMention",
+    "PostTopic",
+    "Reaction",
+    "Topic",
+    "TopicFollow",
+    "User",
+    "UserFollow",
+]

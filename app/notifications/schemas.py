@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.notifications.models import NotificationKind
+from app.users.schemas import UserSummary
+
+
+class NotificationRead(BaseModel):
+    id: int
+    kind: NotificationKind
+    actor: UserSummary
+    post_id: int | None
+    comment_id: int | None
+    created_at: datetime
+    read: bool
+
+
+class UnreadCount(BaseModel):
+    count: int
+
+
+class MarkRead(BaseModel):
+    ids: list[int] | None = Field(default=None, max_length=1000)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> MarkRead:
+        if not self.all and not self.ids:
+            raise ValueError("give either ids or all: true")
+        return self

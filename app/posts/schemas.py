@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.accounts.schemas import AccountRef
+from app.groups.schemas import GroupRef
+from app.posts.models import PostKind
+from app.users.models import Department
+
+# Generous transport caps; the per-kind limits are checked in the service with clear messages.
+Body = Annotated[str, Field(min_length=1, max_length=200_000)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+SlugList = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=20)]
+
+
+class PostCreate(BaseModel):
+    kind: PostKind = PostKind.update
+    title: Title | None = None
+    body: Body
+    accounts: SlugList = []
+    topics: SlugList = []
+    group: Annotated[str, Field(max_length=64)] | None = None
+
+
+class PostUpdate(BaseModel):
+    title: Title | None = None
+    body: Body | None = None
+    accounts: SlugList | None = None
+    topics: SlugList | None = None
+
+
+class AuthorRead(BaseModel):
+    id: int
+    handle: str
+    display_name: str
+    department: Department
+
+
+class PostRead(BaseModel):
+    id: int
+    kind: PostKind
+    title: str | None
+    body: str
+    body_html: str
+    author: AuthorRead
+    accounts: list[AccountRef]
+    topics: list[str]
+    mentions: list[str]
+    group: GroupRef | None
+    created_at: datetime
+    updated_at: datetime
+    comment_count: int
+    reactions: dict[str, int]
+
+
+class CommentCreate(BaseModel):
+    body: Body
+    parent_id: int | None = None
+
+
+class CommentRead(BaseModel):
+    id: int
+    post_id: int
+    parent_id: int | None
+    body: str
+    body_html: str
+    author: AuthorRead
+    created_at: datetime

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.core.deps import AdminUser, CurrentUser, DbSession
+from app.core.pagination import Page, PageQuery
+from app.users import service
+from app.users.models import Department
+from app.users.schemas import UserCreate, UserRead
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+@router.get("")
+async def list_users(
+    session: DbSession,
+    _user: CurrentUser,
+    page: PageQuery,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    department: Department | None = None,
+) -> Page[UserRead]:
+    rows, cursor = await service.list_users(
+        session, q=q, department=department.value if department else None, page=page
+    )
+    return Page(items=[UserRead.model_validate(u) for u in rows], next_cursor=cursor)
+
+
+@router.get("/{handle}")
+async def get_user(handle: str, session: DbSession, _user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(await service.get(session, handle=handle))
+
+
+@router.post("", status_code=201)
+async def create_user(body: UserCreate, session: DbSession, _admin: AdminUser) -> UserRead:
+    return UserRead.model_validate(await service.create(session, data=body))

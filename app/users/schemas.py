@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from app.users.models import Department, Role
+
+Handle = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_]{2,30}$")
+]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+
+
+class UserSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    handle: str
+    display_name: str
+    department: Department
+
+
+class UserRead(UserSummary):
+    title: str | None
+    bio: str | None
+    role: Role
+    created_at: datetime
+
+
+class MeRead(UserRead):
+    email: str
+
+
+class UserCreate(BaseModel):
+    email: EmailStr
+    password: Password | None = None
+    display_name: DisplayName
+    handle: Handle
+    department: Department
+    role: Role = Role.member
+    title: Annotated[str, Field(max_length=120)] | None = None
+    bio: Annotated[str, Field(max_length=2000)] | None = None

@@ -37,13 +37,28 @@ def service_url(var: str) -> str:
     return url
 
 
-async def _recreate_pg_database(base_url: str, name: str) -> str:
+_created_pg_databases: list[tuple[str, str]] = []
+
+
+async def _pg_admin(base_url: str, *statements: str) -> None:
     admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            await conn.execute(text(statement))
     await admin.dispose()
+
+
+def _create_pg_database(base_url: str, name: str) -> str:
+    asyncio.run(_pg_admin(base_url, f'CREATE DATABASE "{name}"'))
+    _created_pg_databases.append((base_url, name))
     return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_databases() -> Iterator[None]:
+    yield
+    for base_url, name in _created_pg_databases:
+        asyncio.run(_pg_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def fresh_database(backend: str, tmp_dir: Path, label: str) -> str:
@@ -52,7 +67,7 @@ def fresh_database(backend: str, tmp_dir: Path, label: str) -> str:
         return f"sqlite+aiosqlite:///{tmp_dir / (label + '.db')}"
     base = service_url("TANDEM_TEST_POSTGRES_URL")
     name = f"tandem_test_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    return asyncio.run(_recreate_pg_database(base, name))
+    return _create_pg_database(base, name)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

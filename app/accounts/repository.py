@@ -17,7 +17,9 @@ async def by_crm_id(session: AsyncSession, crm_id: str) -> Account | None:
     return await session.scalar(select(Account).where(Account.crm_id == crm_id))
 
 
-async def visible_by_slugs(session: AsyncSession, viewer: Viewer, slugs: list[str]) -> list[Account]:
+async def visible_by_slugs(
+    session: AsyncSession, viewer: Viewer, slugs: list[str]
+) -> list[Account]:
     if not slugs:
         return []
     return list(
@@ -27,7 +29,7 @@ async def visible_by_slugs(session: AsyncSession, viewer: Viewer, slugs: list[st
     )
 
 
-def search(viewer: Viewer, *, q: str | None) -> Select[tuple[Account]]:
+def search(viewer: Viewer, *, q: str | None) -> Select[Account]:
     stmt = select(Account).where(viewer.account_clause())
     if q:
         stmt = stmt.where(

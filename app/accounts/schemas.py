@@ -10,7 +10,10 @@ from app.users.schemas import UserSummary
 
 Slug = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
+    # Upper case is accepted and lowered: pydantic checks the pattern before `to_lower`.
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+    ),
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 

@@ -22,7 +22,7 @@ from app.users import repository as users_repo
 from app.users.models import User
 
 
-async def create(session: AsyncSession, *, creator: User, data: AccountCreate) -> Account:
+async def create(session: AsyncSession, *, creator: User | None, data: AccountCreate) -> Account:
     """Create an account; the owner defaults to its creator."""
     slug = data.slug or slugify(data.name)
     if await repository.by_slug(session, slug):
@@ -43,7 +43,7 @@ async def create(session: AsyncSession, *, creator: User, data: AccountCreate) -
         tier=data.tier or None,
         crm_id=data.crm_id or None,
         confidential=data.confidential,
-        owner_id=owner.id,
+        owner_id=owner.id if owner else None,
     )
     session.add(account)
     await session.flush()
@@ -81,9 +81,7 @@ def _require_manager(actor: User, account: Account) -> None:
         raise Forbidden("Only the account owner or an admin can change its team.")
 
 
-async def add_to_team(
-    session: AsyncSession, *, actor: User, account: Account, handle: str
-) -> None:
+async def add_to_team(session: AsyncSession, *, actor: User, account: Account, handle: str) -> None:
     _require_manager(actor, account)
     user = await users_repo.by_handle(session, handle)
     if user is None:
@@ -117,27 +115,32 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-async def import_csv(session: AsyncSession, *, actor: User, content: bytes) -> ImportReport:
+async def import_csv(session: AsyncSession, *, content: bytes) -> ImportReport:
     """Create or update accounts from a CRM export. Rows are numbered as in a spreadsheet
     (the header is row 1); each row is applied whole or not at all."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Invalid("The file is not UTF-8 text.", field="file") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise Invalid(f"The file is not valid CSV: {exc}.", field="file") from exc
+    header = [h.strip().lower() for h in rows[0]] if rows else []
     if "name" not in header:
         raise Invalid(
-            f"The CSV needs a header row with a 'name' column (columns: {', '.join(IMPORT_COLUMNS)}).",
+            "The CSV needs a header row with a 'name' column "
+            f"(columns: {', '.join(IMPORT_COLUMNS)}).",
             field="file",
         )
-    reader.fieldnames = header
     report = ImportReport()
-    for row_number, raw in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in raw.items() if k in IMPORT_COLUMNS}
+    for row_number, values in enumerate(rows[1:], start=2):
+        if not any(v.strip() for v in values):
+            continue
+        row = {k: v.strip() for k, v in zip(header, values, strict=False) if k in IMPORT_COLUMNS}
         try:
             async with session.begin_nested():
-                created = await _import_row(session, actor=actor, row=row)
+                created = await _import_row(session, row=row)
         except (Invalid, Conflict) as exc:
             report.errors.append((row_number, exc.message))
             continue
@@ -153,7 +156,7 @@ async def import_csv(session: AsyncSession, *, actor: User, content: bytes) -> I
     return report
 
 
-async def _import_row(session: AsyncSession, *, actor: User, row: dict[str, str]) -> bool:
+async def _import_row(session: AsyncSession, *, row: dict[str, str]) -> bool:
     data = AccountCreate(
         name=row.get("name", ""),
         domain=row.get("domain") or None,
@@ -174,8 +177,8 @@ async def _import_row(session: AsyncSession, *, actor: User, row: dict[str, str]
                 f"The account {existing.slug!r} already has another CRM id ({existing.crm_id})."
             )
     if existing is None:
-        account = await create(session, creator=actor, data=data)
-        # Imported accounts belong to the CRM owner, not to the admin who ran the import.
+        # Imported accounts belong to the CRM owner, not to whoever ran the import.
+        account = await create(session, creator=None, data=data)
         account.owner_id = owner_id
         await session.flush()
         return True

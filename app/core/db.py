@@ -125,8 +125,9 @@ async def transaction(
         _sqlite_write_intent.reset(token)
 
 
-
-async def insert_ignore(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> int:
+async def insert_ignore(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]
+) -> int:
     """INSERT ... ON CONFLICT DO NOTHING on either database; returns how many rows were new."""
     if not rows:
         return 0

@@ -16,6 +16,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from app.core.errors import Invalid
+from app.core.types import MAX_ID
 
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ class PageParams:
         if self.cursor is None:
             return None
         key = decode_cursor(self.cursor)
-        if not isinstance(key, int) or isinstance(key, bool) or key < 0:
+        if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key <= MAX_ID:
             raise Invalid("The cursor is not valid.", field="query.cursor")
         return key
 

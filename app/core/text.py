@@ -74,9 +74,7 @@ def _reference_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-_md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
-    ["table", "strikethrough"]
-)
+_md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["table", "strikethrough"])
 _md.inline.ruler.before("emphasis", "tandem_reference", _reference_rule)
 
 _ALLOWED_TAGS = {

@@ -14,7 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Result,
+    and_,
+    exists,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account, AccountMember
@@ -81,7 +92,7 @@ async def load_viewer(session: AsyncSession, user: User) -> Viewer:
 async def load_viewers(session: AsyncSession, users: list[User]) -> dict[int, Viewer]:
     """Viewers for several users at once (notification recipients, live connections)."""
     ids = [u.id for u in users]
-    rows = await session.execute(
+    rows: Result[str, int, int] = await session.execute(
         union_all(
             select(literal("g"), GroupMember.user_id, GroupMember.group_id).where(
                 GroupMember.user_id.in_(ids)

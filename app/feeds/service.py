@@ -22,13 +22,13 @@ from app.users.models import User
 FeedPage = tuple[list[PostRead], str | None]
 
 
-def _top(stmt: Select[tuple[int]], after: int | None, n: int) -> Select[tuple[int]]:
+def _top(stmt: Select[int], after: int | None, n: int) -> Select[int]:
     if after is not None:
         stmt = stmt.where(Post.id < after)
     return stmt.order_by(Post.id.desc()).limit(n)
 
 
-async def _page(session: AsyncSession, stmt: Select[tuple[int]], page: PageParams) -> FeedPage:
+async def _page(session: AsyncSession, stmt: Select[int], page: PageParams) -> FeedPage:
     ids = list(await session.scalars(_top(stmt, page.after_id(), page.limit + 1)))
     ids, cursor = page_of(ids, page.limit, key=lambda i: i)
     return await posts_repo.read_posts(session, ids), cursor

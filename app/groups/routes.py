@@ -38,7 +38,9 @@ async def create_group(
 
 
 @router.get("")
-async def list_groups(session: DbSession, viewer: CurrentViewer, page: PageQuery) -> Page[GroupRead]:
+async def list_groups(
+    session: DbSession, viewer: CurrentViewer, page: PageQuery
+) -> Page[GroupRead]:
     rows, cursor = await service.list_groups(session, viewer, page=page)
     counts = await service.member_counts(session, [g.id for g in rows])
     return Page(items=[_read(g, counts, viewer) for g in rows], next_cursor=cursor)

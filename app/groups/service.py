@@ -62,7 +62,7 @@ async def member_counts(session: AsyncSession, group_ids: list[int]) -> dict[int
         .where(GroupMember.group_id.in_(group_ids))
         .group_by(GroupMember.group_id)
     )
-    return {group_id: count for group_id, count in rows}
+    return {group_id: int(count) for group_id, count in rows}
 
 
 async def members(
@@ -93,9 +93,7 @@ async def add_member(
     await insert_ignore(session, GroupMember, [{"group_id": group.id, "user_id": user.id}])
 
 
-async def remove_member(
-    session: AsyncSession, *, actor: User, group: Group, handle: str
-) -> None:
+async def remove_member(session: AsyncSession, *, actor: User, group: Group, handle: str) -> None:
     """Members leave by themselves; the group's creator or an admin may remove others."""
     user = await users_repo.by_handle(session, handle)
     if user is None:

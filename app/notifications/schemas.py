@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.core.types import DbId
 from app.notifications.models import NotificationKind
 from app.users.schemas import UserSummary
 
@@ -23,7 +24,7 @@ class UnreadCount(BaseModel):
 
 
 class MarkRead(BaseModel):
-    ids: list[int] | None = Field(default=None, max_length=1000)
+    ids: list[DbId] | None = Field(default=None, max_length=1000)
     all: bool = False
 
     @model_validator(mode="after")

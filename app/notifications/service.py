@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
@@ -43,9 +43,7 @@ async def notify(
     if not kinds:
         return []
     users = list(
-        await session.scalars(
-            select(User).where(User.id.in_(kinds), User.is_active.is_(True))
-        )
+        await session.scalars(select(User).where(User.id.in_(kinds), User.is_active.is_(True)))
     )
     if post is not None:
         viewers = await load_viewers(session, users)
@@ -73,7 +71,7 @@ async def notify(
     return created
 
 
-def _visible(viewer: Viewer) -> object:
+def _visible(viewer: Viewer) -> ColumnElement[bool]:
     return or_(
         Notification.post_id.is_(None),
         exists(select(Post.id).where(Post.id == Notification.post_id, viewer.post_clause())),

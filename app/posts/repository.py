@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import literal, null, select, union_all
+from sqlalchemy import Result, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
@@ -62,7 +62,7 @@ async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
         .outerjoin(Group, Group.id == Post.group_id)
         .where(Post.id.in_(ids))
     )
-    links = await session.execute(
+    links: Result[str, int, str, str | None] = await session.execute(
         union_all(
             select(literal("a"), PostAccount.post_id, Account.slug, Account.name)
             .join(Account, Account.id == PostAccount.account_id)

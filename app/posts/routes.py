@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Response
 from app.core.deps import CurrentUser, CurrentViewer, DbSession
 from app.core.errors import NotFound
 from app.core.pagination import Page, PageQuery
+from app.core.types import PathId
 from app.posts import repository, service
 from app.posts.models import Post, ReactionKind
 from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostRead, PostUpdate
@@ -14,7 +15,7 @@ from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostRead, 
 router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
 
 
-async def _visible_post(post_id: int, session: DbSession, viewer: CurrentViewer) -> Post:
+async def _visible_post(post_id: PathId, session: DbSession, viewer: CurrentViewer) -> Post:
     post = await repository.visible_post(session, viewer, post_id)
     if post is None:
         raise NotFound("No such post.")
@@ -43,7 +44,11 @@ async def get_post(post: VisiblePost, session: DbSession) -> PostRead:
 
 @router.patch("/{post_id}")
 async def update_post(
-    body: PostUpdate, post: VisiblePost, session: DbSession, user: CurrentUser, viewer: CurrentViewer
+    body: PostUpdate,
+    post: VisiblePost,
+    session: DbSession,
+    user: CurrentUser,
+    viewer: CurrentViewer,
 ) -> PostRead:
     await service.update_post(session, actor=user, viewer=viewer, post=post, data=body)
     return await _read(session, post.id)
@@ -68,7 +73,9 @@ async def add_comment(
 
 
 @router.get("/{post_id}/comments")
-async def list_comments(post: VisiblePost, session: DbSession, page: PageQuery) -> Page[CommentRead]:
+async def list_comments(
+    post: VisiblePost, session: DbSession, page: PageQuery
+) -> Page[CommentRead]:
     rows, cursor = await service.list_comments(session, post=post, page=page)
     return Page(items=await repository.read_comments(session, rows), next_cursor=cursor)
 

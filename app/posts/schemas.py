@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.accounts.schemas import AccountRef
+from app.core.types import DbId
 from app.groups.schemas import GroupRef
 from app.posts.models import PostKind
 from app.users.models import Department
@@ -58,7 +59,7 @@ class PostRead(BaseModel):
 
 class CommentCreate(BaseModel):
     body: Body
-    parent_id: int | None = None
+    parent_id: DbId | None = None
 
 
 class CommentRead(BaseModel):

@@ -219,9 +219,7 @@ async def _post_context(session: AsyncSession, post: Post) -> PostContext:
         post_id=post.id,
         group_id=post.group_id,
         group_private=post.group_private,
-        confidential_account_ids=tuple(
-            await repository.confidential_account_ids(session, post.id)
-        ),
+        confidential_account_ids=tuple(await repository.confidential_account_ids(session, post.id)),
     )
 
 

@@ -20,7 +20,7 @@ async def by_handles(session: AsyncSession, handles: list[str]) -> list[User]:
     return list(await session.scalars(select(User).where(User.handle.in_(handles))))
 
 
-def search(*, q: str | None, department: str | None) -> Select[tuple[User]]:
+def search(*, q: str | None, department: str | None) -> Select[User]:
     stmt = select(User).where(User.is_active.is_(True))
     if q:
         stmt = stmt.where(

@@ -1,0 +1,199 @@
+"""The `tandem` command: serve, demo, db upgrade, users create, accounts import."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import ConfigError, Settings, get_settings
+from app.core.db import create_engine, session_factory, transaction
+from app.core.errors import AppError
+from app.core.migrate import upgrade
+from app.users.models import Department, Role
+
+T = TypeVar("T")
+
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def _run_with_sessions(settings: Settings, work: Callable[[Sessions], Awaitable[T]]) -> T:
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _migrate(settings: Settings) -> None:
+    print(f"migrating {_safe_url(settings.database_url)} ...", flush=True)
+    upgrade(settings.database_url)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    settings.resolved_secret_key()
+    if settings.auto_migrate:
+        _migrate(settings)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    # Environment, not just this process's settings: `--workers` children read it too.
+    os.environ.setdefault("TANDEM_ALLOW_SIGNUP", "true")
+    os.environ["TANDEM_DEMO"] = "true"
+    get_settings.cache_clear()
+    settings = get_settings()
+    _migrate(settings)
+
+    from app.demo import seed
+
+    logins = _run_with_sessions(settings, seed)
+    url = f"http://{args.host}:{args.port}"
+    print(f"\nTandem demo is ready at {url}\n")
+    print("Demo logins (POST /api/v1/auth/token with these, or sign in on the web):")
+    for login in logins:
+        print(f"  {login.label:<12} {login.email:<32} password: {login.password}")
+    print(f"\nAPI docs: {url}/docs\n", flush=True)
+    os.environ["TANDEM_AUTO_MIGRATE"] = "false"
+    get_settings.cache_clear()
+    cmd_serve(args)
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> None:
+    _migrate(get_settings())
+    print("database is up to date")
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if args.no_password:
+        return None
+    if not sys.stdin.isatty():
+        raise SystemExit("no terminal to ask for a password: use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise SystemExit("the passwords differ")
+    return first
+
+
+def cmd_users_create(args: argparse.Namespace) -> None:
+    from app.users import service as users
+    from app.users.schemas import UserCreate
+
+    data = UserCreate(
+        email=args.email,
+        handle=args.handle,
+        display_name=args.name or args.handle,
+        department=Department(args.department),
+        role=Role.admin if args.admin else Role.member,
+        password=_read_password(args),
+    )
+
+    async def work(factory: Sessions) -> str:
+        async with transaction(factory) as session:
+            user = await users.create(session, data=data)
+            return f"created {user.role} @{user.handle} <{user.email}> (id {user.id})"
+
+    print(_run_with_sessions(get_settings(), work))
+
+
+def cmd_accounts_import(args: argparse.Namespace) -> None:
+    from app.accounts import service as accounts
+
+    content = Path(args.file).read_bytes()
+
+    async def work(factory: Sessions) -> accounts.ImportReport:
+        async with transaction(factory) as session:
+            return await accounts.import_csv(session, content=content)
+
+    report = _run_with_sessions(get_settings(), work)
+    for row, message in report.errors:
+        print(f"row {row}: {message}", file=sys.stderr)
+    print(f"created {report.created}, updated {report.updated}, errors {len(report.errors)}")
+    if report.errors:
+        raise SystemExit(1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, handler, help_text in (
+        ("serve", cmd_serve, "run the web server (applies migrations first by default)"),
+        ("demo", cmd_demo, "migrate, seed a demo company and serve it"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--workers", type=int, default=1)
+        p.set_defaults(handler=handler)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="apply all migrations").set_defaults(handler=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="users", required=True)
+    create = users.add_parser("create", help="create a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--handle", required=True)
+    create.add_argument("--name", help="display name (default: the handle)")
+    create.add_argument("--department", default="other", choices=[d.value for d in Department])
+    create.add_argument("--admin", action="store_true", help="make the user an admin")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    create.add_argument("--no-password", action="store_true", help="create without a password")
+    create.set_defaults(handler=cmd_users_create)
+
+    accounts = sub.add_parser("accounts", help="manage accounts").add_subparsers(
+        dest="accounts", required=True
+    )
+    imp = accounts.add_parser("import", help="import accounts from a CRM CSV export")
+    imp.add_argument("file", help="CSV with columns name, domain, industry, owner_email, crm_id")
+    imp.set_defaults(handler=cmd_accounts_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except (ConfigError, AppError) as exc:
+        raise SystemExit(f"tandem: {exc}") from exc
+    except ValueError as exc:  # pydantic validation of CLI input
+        raise SystemExit(f"tandem: {exc}") from exc
+
+
+if __name__ == "__main__":
+    main()

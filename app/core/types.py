@@ -1,0 +1,14 @@
+"""Shared request field types."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import Field
+
+MAX_ID = 2**63 - 1
+
+# Ids fit in a BIGINT; anything larger is a 422, not a driver overflow.
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.accounts.routes import router as accounts_router
 from app.auth.ratelimit import LoginLimiter
@@ -74,6 +74,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:
         # A race the service checks could not see (two identical creates at once).
         return error_response(409, "conflict", "This conflicts with data that already exists.")
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL refuses some input that SQLite stores (a NUL character, say); SQLSTATE
+        # class 22 ("data exception") is bad input, not a fault on our side.
+        if str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
+            return error_response(
+                422, "invalid_input", "The request contains text or values that cannot be stored."
+            )
+        log.exception("database error", exc_info=exc)
+        return error_response(500, "internal_error", "Something went wrong on our side.")
 
     for router in ROUTERS:
         app.include_router(router)

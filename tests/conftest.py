@@ -119,8 +119,3 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
     await _empty_tables(app)
     app.state.login_limiter.reset()
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"

@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
-from app.users.schemas import DisplayName, Handle, MeRead, Password
 from app.users.models import Department
+from app.users.schemas import DisplayName, Handle, MeRead, Password
 
 
 class TokenRequest(BaseModel):

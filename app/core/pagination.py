@@ -61,7 +61,8 @@ class PageParams:
         if self.cursor is None:
             return None
         key = decode_cursor(self.cursor)
-        if not isinstance(key, list):
+        # A crafted cursor ([] or [{...}]) must be a 422, not an IndexError in the query.
+        if not (isinstance(key, list) and key and all(isinstance(k, str | int) for k in key)):
             raise Invalid("The cursor is not valid.", field="query.cursor")
         return key
 

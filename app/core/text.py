@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,8 +41,11 @@ def references(text: str) -> References:
 
 
 def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:64].strip("-") or "x"
+    # Accents are folded (Café -> cafe). A name with no Latin letters or digits (日本) gets a
+    # stable hash, not a shared fallback: the CSV import matches existing accounts by slug.
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:64].strip("-")
+    return slug or "x-" + hashlib.sha256(text.strip().lower().encode()).hexdigest()[:12]
 
 
 _REFERENCE = {

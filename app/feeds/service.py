@@ -45,12 +45,16 @@ async def home(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedP
         select(Post.id).where(
             or_(Post.author_id == viewer.id, Post.author_id.in_(followees)), visible
         ),
+        # DISTINCT: a post on two followed accounts (or topics) joins twice, and duplicates
+        # would eat into the per-source LIMIT and end the feed early.
         select(Post.id)
         .join(PostAccount, PostAccount.post_id == Post.id)
-        .where(PostAccount.account_id.in_(accounts), visible),
+        .where(PostAccount.account_id.in_(accounts), visible)
+        .distinct(),
         select(Post.id)
         .join(PostTopic, PostTopic.post_id == Post.id)
-        .where(PostTopic.topic_id.in_(topic_ids), visible),
+        .where(PostTopic.topic_id.in_(topic_ids), visible)
+        .distinct(),
     ]
     if viewer.group_ids:
         sources.append(select(Post.id).where(Post.group_id.in_(viewer.group_ids), visible))

@@ -39,9 +39,7 @@ async def get(session: AsyncSession, *, name: str) -> Topic:
 async def adjust_counts(session: AsyncSession, topic_ids: Collection[int], delta: int) -> None:
     if topic_ids:
         await session.execute(
-            update(Topic)
-            .where(Topic.id.in_(topic_ids))
-            .values(post_count=Topic.post_count + delta)
+            update(Topic).where(Topic.id.in_(topic_ids)).values(post_count=Topic.post_count + delta)
         )
 
 

@@ -3,6 +3,7 @@
 from app.accounts.models import Account, AccountMember
 from app.auth.models import ApiToken
 from app.core.db import Base
+from app.feeds.models import FeedItem, FeedState
 from app.follows.models import AccountFollow, TopicFollow, UserFollow
 from app.groups.models import Group, GroupMember
 from app.notifications.models import Notification
@@ -17,6 +18,8 @@ __all__ = [
     "ApiToken",
     "Base",
     "Comment",
+    "FeedItem",
+    "FeedState",
     "Group",
     "GroupMember",
     "Notification",

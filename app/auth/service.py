@@ -14,6 +14,7 @@ from app.auth.passwords import verify_password
 from app.auth.ratelimit import LoginLimiter
 from app.core.db import utcnow
 from app.core.errors import RateLimited, Unauthorized
+from app.core.visibility import Viewer, membership_columns, viewer_from_columns
 from app.users import repository as users_repo
 from app.users.models import User
 
@@ -38,17 +39,25 @@ async def issue_token(session: AsyncSession, *, user: User, ttl_hours: int) -> s
     return token
 
 
-async def user_for_token(session: AsyncSession, token: str) -> User | None:
-    return await session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == token_hash(token),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > utcnow(),
-            User.is_active.is_(True),
+async def principal_for_token(session: AsyncSession, token: str) -> tuple[User, Viewer] | None:
+    """The token's user and what they may see, in one query; None if the token is not live."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    row = (
+        await session.execute(
+            select(User, *membership_columns(User.id, dialect))
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(
+                ApiToken.token_hash == token_hash(token),
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > utcnow(),
+                User.is_active.is_(True),
+            )
         )
-    )
+    ).first()
+    if row is None:
+        return None
+    user, *memberships = row
+    return user, viewer_from_columns(user, *memberships)
 
 
 async def revoke(session: AsyncSession, *, token: str) -> None:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, MetaData, event
+from sqlalchemy import BigInteger, DateTime, MetaData, Select, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -135,3 +136,17 @@ async def insert_ignore(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = await session.execute(insert(model).values(rows).on_conflict_do_nothing())
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def insert_ignore_select(
+    session: AsyncSession, model: type[Base], columns: list[str], rows: Select[Any]
+) -> None:
+    """INSERT ... SELECT that skips rows already present, on either database."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    stmt: Executable
+    if dialect == "postgresql":
+        stmt = postgresql.insert(model).from_select(columns, rows).on_conflict_do_nothing()
+    else:
+        # SQLite cannot parse ON CONFLICT after a bare INSERT ... SELECT; OR IGNORE is its form.
+        stmt = sqlite.insert(model).from_select(columns, rows).prefix_with("OR IGNORE")
+    await session.execute(stmt)

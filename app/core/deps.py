@@ -13,7 +13,7 @@ from app.auth import service as auth
 from app.config import Settings
 from app.core.db import transaction
 from app.core.errors import Forbidden, Unauthorized
-from app.core.visibility import Viewer, load_viewer
+from app.core.visibility import Viewer
 from app.users.models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -49,23 +49,30 @@ def request_token(request: Request, credentials: HTTPAuthorizationCredentials | 
     return request.cookies.get(SESSION_COOKIE)
 
 
-async def _current_user(
+async def _principal(
     request: Request, session: DbSession, credentials: BearerCredentials
-) -> User:
+) -> tuple[User, Viewer]:
     token = request_token(request, credentials)
     if not token:
         raise Unauthorized("Sign in first: send an Authorization: Bearer token.")
-    user = await auth.user_for_token(session, token)
-    if user is None:
+    principal = await auth.principal_for_token(session, token)
+    if principal is None:
         raise Unauthorized("The token is invalid, expired or revoked.")
-    return user
+    return principal
+
+
+Principal = Annotated[tuple[User, Viewer], Depends(_principal)]
+
+
+async def _current_user(principal: Principal) -> User:
+    return principal[0]
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-async def _current_viewer(session: DbSession, user: CurrentUser) -> Viewer:
-    return await load_viewer(session, user)
+async def _current_viewer(principal: Principal) -> Viewer:
+    return principal[1]
 
 
 CurrentViewer = Annotated[Viewer, Depends(_current_viewer)]

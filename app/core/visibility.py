@@ -17,8 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import (
     ColumnElement,
     Result,
+    ScalarSelect,
+    String,
     and_,
+    cast,
     exists,
+    func,
     literal,
     not_,
     or_,
@@ -27,6 +31,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accounts.models import Account, AccountMember
 from app.groups.models import Group, GroupMember
@@ -82,6 +87,38 @@ class Viewer:
 
     def group_clause(self) -> ColumnElement[bool]:
         return or_(Group.private.is_(False), Group.id.in_(self.group_ids))
+
+
+def membership_columns(
+    user_id: InstrumentedAttribute[int], dialect: str
+) -> list[ScalarSelect[str]]:
+    """The user's group ids, team memberships and owned accounts as comma-separated
+    strings, to be selected with the user row so a request learns its viewer in one query."""
+
+    def ids(column: InstrumentedAttribute[int], where: ColumnElement[bool]) -> ScalarSelect[str]:
+        if dialect == "postgresql":
+            joined = func.string_agg(cast(column, String), ",")
+        else:
+            joined = func.group_concat(column, ",")
+        return select(joined).where(where).scalar_subquery()
+
+    return [
+        ids(GroupMember.group_id, GroupMember.user_id == user_id),
+        ids(AccountMember.account_id, AccountMember.user_id == user_id),
+        ids(Account.id, Account.owner_id == user_id),
+    ]
+
+
+def viewer_from_columns(user: User, groups: str | None, *accounts: str | None) -> Viewer:
+    def parse(text: str | None) -> set[int]:
+        return {int(part) for part in text.split(",")} if text else set()
+
+    return Viewer(
+        id=user.id,
+        is_admin=user.is_admin,
+        group_ids=frozenset(parse(groups)),
+        team_account_ids=frozenset(set().union(*(parse(a) for a in accounts))),
+    )
 
 
 async def load_viewer(session: AsyncSession, user: User) -> Viewer:

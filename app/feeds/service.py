@@ -1,19 +1,23 @@
 """Feeds: which visible posts, newest first, one keyset page at a time.
 
 Every feed is a query for post ids below the cursor, filtered by the visibility rule,
-then hydrated by `posts.repository.read_posts`. The home feed is a UNION of one small
-top-N query per source (people, accounts, topics, groups) so each source uses its own
-index instead of one OR that scans the post table (see the README's performance notes).
+then hydrated by `posts.repository.read_posts`. The home feed is fanned out on write into
+`feed_item` and read back with the rules re-checked (see the README's performance notes).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select, union
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, Select, delete, exists, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import insert_ignore, insert_ignore_select
 from app.core.pagination import PageParams, page_of
 from app.core.visibility import Viewer
+from app.feeds.models import FeedItem, FeedState
 from app.follows.models import AccountFollow, TopicFollow, UserFollow
+from app.groups.models import GroupMember
 from app.posts import repository as posts_repo
 from app.posts.models import Post, PostAccount, PostTopic
 from app.posts.schemas import PostRead
@@ -34,35 +38,144 @@ async def _page(session: AsyncSession, stmt: Select[int], page: PageParams) -> F
     return await posts_repo.read_posts(session, ids), cursor
 
 
-async def home(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedPage:
-    """Posts by people, accounts and topics the viewer follows, their groups, their own."""
-    visible = viewer.post_clause()
-    after, n = page.after_id(), page.limit + 1
-    followees = select(UserFollow.followee_id).where(UserFollow.follower_id == viewer.id)
-    accounts = select(AccountFollow.account_id).where(AccountFollow.user_id == viewer.id)
-    topic_ids = select(TopicFollow.topic_id).where(TopicFollow.user_id == viewer.id)
+FEED_BUILD_SIZE = 500
+
+
+def _followed(viewer: Viewer) -> tuple[Select[int], Select[int], Select[int]]:
+    return (
+        select(UserFollow.followee_id).where(UserFollow.follower_id == viewer.id),
+        select(AccountFollow.account_id).where(AccountFollow.user_id == viewer.id),
+        select(TopicFollow.topic_id).where(TopicFollow.user_id == viewer.id),
+    )
+
+
+def _in_home(viewer: Viewer) -> ColumnElement[bool]:
+    """The home-feed rule for one post row: the SQL twin of the UNION in `_home_ids`."""
+    followees, accounts, topic_ids = _followed(viewer)
+    return or_(
+        Post.author_id == viewer.id,
+        Post.author_id.in_(followees),
+        exists().where(PostAccount.post_id == Post.id, PostAccount.account_id.in_(accounts)),
+        exists().where(PostTopic.post_id == Post.id, PostTopic.topic_id.in_(topic_ids)),
+        Post.group_id.in_(viewer.group_ids),
+    )
+
+
+async def _home_ids(
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    after: int | None,
+    n: int,
+    visible: ColumnElement[bool] | None,
+) -> list[int]:
+    """The home feed straight from the follow tables: one small top-N query per source."""
+    followees, accounts, topic_ids = _followed(viewer)
+    where = [visible] if visible is not None else []
     sources = [
         select(Post.id).where(
-            or_(Post.author_id == viewer.id, Post.author_id.in_(followees)), visible
+            or_(Post.author_id == viewer.id, Post.author_id.in_(followees)), *where
         ),
         # DISTINCT: a post on two followed accounts (or topics) joins twice, and duplicates
         # would eat into the per-source LIMIT and end the feed early.
         select(Post.id)
         .join(PostAccount, PostAccount.post_id == Post.id)
-        .where(PostAccount.account_id.in_(accounts), visible)
+        .where(PostAccount.account_id.in_(accounts), *where)
         .distinct(),
         select(Post.id)
         .join(PostTopic, PostTopic.post_id == Post.id)
-        .where(PostTopic.topic_id.in_(topic_ids), visible)
+        .where(PostTopic.topic_id.in_(topic_ids), *where)
         .distinct(),
     ]
     if viewer.group_ids:
-        sources.append(select(Post.id).where(Post.group_id.in_(viewer.group_ids), visible))
+        sources.append(select(Post.id).where(Post.group_id.in_(viewer.group_ids), *where))
     # Each source is wrapped in a sub-select: SQLite allows no ORDER BY/LIMIT in a compound.
     merged = union(*(select(_top(s, after, n).subquery().c.id) for s in sources)).subquery()
-    ids = list(await session.scalars(select(merged.c.id).order_by(merged.c.id.desc()).limit(n)))
+    stmt = select(merged.c.id).order_by(merged.c.id.desc()).limit(n)
+    return list(await session.scalars(stmt))
+
+
+async def _feed_floor(session: AsyncSession, viewer: Viewer) -> int:
+    """The user's feed_item floor, building the rows from the follow tables on first use.
+
+    The build ignores visibility on purpose: rows are re-checked when read, so a post the
+    user may see later (after joining a team) is already there.
+    """
+    floor = await session.scalar(
+        select(FeedState.floor_post_id).where(FeedState.user_id == viewer.id)
+    )
+    if floor is not None:
+        return floor
+    ids = await _home_ids(session, viewer, after=None, n=FEED_BUILD_SIZE, visible=None)
+    await insert_ignore(session, FeedItem, [{"user_id": viewer.id, "post_id": i} for i in ids])
+    floor = min(ids) if len(ids) == FEED_BUILD_SIZE else 0
+    await insert_ignore(session, FeedState, [{"user_id": viewer.id, "floor_post_id": floor}])
+    return floor
+
+
+async def home(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedPage:
+    """Posts by people, accounts and topics the viewer follows, their groups, their own.
+
+    Read from the fan-out table `feed_item` (one index range per user) with the home rule
+    and the visibility rule re-checked per row; below the table's floor, from the query.
+    """
+    visible = viewer.post_clause()
+    after, n = page.after_id(), page.limit + 1
+    floor = await _feed_floor(session, viewer)
+    ids: list[int] = []
+    if after is None or after > floor + 1:
+        stmt = (
+            select(FeedItem.post_id)
+            .join(Post, Post.id == FeedItem.post_id)
+            .where(FeedItem.user_id == viewer.id, FeedItem.post_id > floor, visible)
+            .where(_in_home(viewer))
+        )
+        if after is not None:
+            stmt = stmt.where(FeedItem.post_id < after)
+        ids = list(await session.scalars(stmt.order_by(FeedItem.post_id.desc()).limit(n)))
+    if len(ids) < n and floor > 0:
+        below = min(after, floor + 1) if after is not None else floor + 1
+        ids += await _home_ids(session, viewer, after=below, n=n - len(ids), visible=visible)
     ids, cursor = page_of(ids, page.limit, key=lambda i: i)
     return await posts_repo.read_posts(session, ids), cursor
+
+
+async def fan_out(
+    session: AsyncSession,
+    *,
+    post_id: int,
+    author_id: int,
+    account_ids: Collection[int],
+    topic_ids: Collection[int],
+    group_id: int | None,
+) -> None:
+    """Add a new (or newly tagged) post to the feed rows of everyone it may concern."""
+    audience = [
+        select(literal(author_id).label("user_id")),
+        select(UserFollow.follower_id).where(UserFollow.followee_id == author_id),
+    ]
+    if account_ids:
+        audience.append(
+            select(AccountFollow.user_id).where(AccountFollow.account_id.in_(account_ids))
+        )
+    if topic_ids:
+        audience.append(select(TopicFollow.user_id).where(TopicFollow.topic_id.in_(topic_ids)))
+    if group_id is not None:
+        audience.append(select(GroupMember.user_id).where(GroupMember.group_id == group_id))
+    users = union(*audience).subquery()
+    await insert_ignore_select(
+        session,
+        FeedItem,
+        ["user_id", "post_id"],
+        select(users.c.user_id, literal(post_id)),
+    )
+
+
+async def invalidate(session: AsyncSession, *, user_id: int) -> None:
+    """Drop a user's feed rows after their follows or memberships change; the next read
+    rebuilds them from the follow tables."""
+    await session.execute(delete(FeedState).where(FeedState.user_id == user_id))
+    await session.execute(delete(FeedItem).where(FeedItem.user_id == user_id))
 
 
 async def company(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedPage:

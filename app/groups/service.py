@@ -10,6 +10,7 @@ from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PageParams, page_of
 from app.core.text import slugify
 from app.core.visibility import Viewer
+from app.feeds import service as feeds
 from app.groups.models import Group, GroupMember
 from app.groups.schemas import GroupCreate
 from app.users import repository as users_repo
@@ -91,6 +92,7 @@ async def add_member(
         if group.id not in viewer.group_ids and not (actor.is_admin and not group.private):
             raise Forbidden("Only members can add people to this group.")
     await insert_ignore(session, GroupMember, [{"group_id": group.id, "user_id": user.id}])
+    await feeds.invalidate(session, user_id=user.id)
 
 
 async def remove_member(session: AsyncSession, *, actor: User, group: Group, handle: str) -> None:
@@ -103,3 +105,4 @@ async def remove_member(session: AsyncSession, *, actor: User, group: Group, han
     await session.execute(
         delete(GroupMember).where(GroupMember.group_id == group.id, GroupMember.user_id == user.id)
     )
+    await feeds.invalidate(session, user_id=user.id)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import Result, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Result,
+    bindparam,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
@@ -12,10 +21,10 @@ from app.accounts.schemas import AccountRef
 from app.core.visibility import Viewer
 from app.groups.models import Group
 from app.groups.schemas import GroupRef
-from app.posts.models import Comment, Post, PostAccount, PostMention, PostTopic
+from app.posts.models import Comment, Post, PostAccount, PostKind, PostMention, PostTopic
 from app.posts.schemas import AuthorRead, CommentRead, PostRead
 from app.topics.models import Topic
-from app.users.models import User
+from app.users.models import Department, User
 
 
 async def visible_post(session: AsyncSession, viewer: Viewer, post_id: int) -> Post | None:
@@ -52,59 +61,92 @@ def _author(user: User) -> AuthorRead:
     )
 
 
+# Built once: the feed pages are the hottest path, and these statements only vary by ids.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_POST_ROWS = (
+    select(
+        Post.id,
+        Post.kind,
+        Post.title,
+        Post.body,
+        Post.body_html,
+        Post.created_at,
+        Post.updated_at,
+        Post.comment_count,
+        Post.like_count,
+        Post.insightful_count,
+        Post.celebrate_count,
+        User.id.label("author_id"),
+        User.handle,
+        User.display_name,
+        User.department,
+        Group.slug.label("group_slug"),
+        Group.name.label("group_name"),
+        Group.private.label("group_private"),
+    )
+    .join(User, User.id == Post.author_id)
+    .outerjoin(Group, Group.id == Post.group_id)
+    .where(Post.id.in_(_IDS))
+)
+_LINK_ROWS: CompoundSelect[str, int, str, str | None] = union_all(
+    select(literal("a"), PostAccount.post_id, Account.slug, Account.name)
+    .join(Account, Account.id == PostAccount.account_id)
+    .where(PostAccount.post_id.in_(_IDS)),
+    select(literal("t"), PostTopic.post_id, Topic.name, null())
+    .join(Topic, Topic.id == PostTopic.topic_id)
+    .where(PostTopic.post_id.in_(_IDS)),
+    select(literal("m"), PostMention.post_id, User.handle, null())
+    .join(User, User.id == PostMention.user_id)
+    .where(PostMention.post_id.in_(_IDS)),
+)
+
+
 async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
     """API shapes for the posts `ids`, in that order: two queries whatever the page size."""
     if not ids:
         return []
-    rows = await session.execute(
-        select(Post, User, Group)
-        .join(User, User.id == Post.author_id)
-        .outerjoin(Group, Group.id == Post.group_id)
-        .where(Post.id.in_(ids))
-    )
-    links: Result[str, int, str, str | None] = await session.execute(
-        union_all(
-            select(literal("a"), PostAccount.post_id, Account.slug, Account.name)
-            .join(Account, Account.id == PostAccount.account_id)
-            .where(PostAccount.post_id.in_(ids)),
-            select(literal("t"), PostTopic.post_id, Topic.name, null())
-            .join(Topic, Topic.id == PostTopic.topic_id)
-            .where(PostTopic.post_id.in_(ids)),
-            select(literal("m"), PostMention.post_id, User.handle, null())
-            .join(User, User.id == PostMention.user_id)
-            .where(PostMention.post_id.in_(ids)),
-        )
-    )
+    rows = await session.execute(_POST_ROWS, {"ids": ids})
+    links: Result[str, int, str, str | None] = await session.execute(_LINK_ROWS, {"ids": ids})
     accounts: dict[int, list[AccountRef]] = defaultdict(list)
     topics: dict[int, list[str]] = defaultdict(list)
     mentions: dict[int, list[str]] = defaultdict(list)
     for kind, post_id, name, label in links:
         if kind == "a":
-            accounts[post_id].append(AccountRef(slug=name, name=label))
+            accounts[post_id].append(AccountRef.model_construct(slug=name, name=label or ""))
         elif kind == "t":
             topics[post_id].append(name)
         else:
             mentions[post_id].append(name)
+    # Rows come from our own tables, so the models are built without re-validation.
     by_id: dict[int, PostRead] = {}
-    for post, author, group in rows:
-        by_id[post.id] = PostRead(
-            id=post.id,
-            kind=post.kind,
-            title=post.title,
-            body=post.body,
-            body_html=post.body_html,
-            author=_author(author),
-            accounts=sorted(accounts[post.id], key=lambda a: a.slug),
-            topics=sorted(topics[post.id]),
-            mentions=sorted(mentions[post.id]),
-            group=GroupRef.model_validate(group) if group else None,
-            created_at=post.created_at,
-            updated_at=post.updated_at,
-            comment_count=post.comment_count,
+    for r in rows:
+        by_id[r.id] = PostRead.model_construct(
+            id=r.id,
+            kind=PostKind(r.kind),
+            title=r.title,
+            body=r.body,
+            body_html=r.body_html,
+            author=AuthorRead.model_construct(
+                id=r.author_id,
+                handle=r.handle,
+                display_name=r.display_name,
+                department=Department(r.department),
+            ),
+            accounts=sorted(accounts[r.id], key=lambda a: a.slug),
+            topics=sorted(topics[r.id]),
+            mentions=sorted(mentions[r.id]),
+            group=GroupRef.model_construct(
+                slug=r.group_slug, name=r.group_name, private=r.group_private
+            )
+            if r.group_slug is not None
+            else None,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            comment_count=r.comment_count,
             reactions={
-                "like": post.like_count,
-                "insightful": post.insightful_count,
-                "celebrate": post.celebrate_count,
+                "like": r.like_count,
+                "insightful": r.insightful_count,
+                "celebrate": r.celebrate_count,
             },
         )
     return [by_id[i] for i in ids if i in by_id]

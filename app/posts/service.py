@@ -12,6 +12,7 @@ from app.core.errors import Forbidden, Invalid
 from app.core.pagination import PageParams, page_of
 from app.core.text import references, render_markdown
 from app.core.visibility import Viewer
+from app.feeds import service as feeds
 from app.groups import service as groups
 from app.groups.models import Group
 from app.notifications import service as notifications
@@ -116,6 +117,14 @@ async def create(session: AsyncSession, *, author: User, viewer: Viewer, data: P
     topic_rows = await topics.ensure(session, topic_names)
     await _link(session, post.id, accounts=accounts, topic_rows=topic_rows, mentioned=mentioned)
     await topics.adjust_counts(session, [t.id for t in topic_rows], +1)
+    await feeds.fan_out(
+        session,
+        post_id=post.id,
+        author_id=author.id,
+        account_ids=[a.id for a in accounts],
+        topic_ids=[t.id for t in topic_rows],
+        group_id=post.group_id,
+    )
     await notifications.notify(
         session,
         actor_id=author.id,
@@ -189,6 +198,15 @@ async def update_post(
     new_topic_ids = {t.id for t in topic_rows}
     await topics.adjust_counts(session, topic_ids - new_topic_ids, -1)
     await topics.adjust_counts(session, new_topic_ids - topic_ids, +1)
+    # Newly tagged accounts and topics bring new readers; rows of removed ones are re-checked.
+    await feeds.fan_out(
+        session,
+        post_id=post.id,
+        author_id=post.author_id,
+        account_ids=[a.id for a in accounts if a.id not in account_ids],
+        topic_ids=new_topic_ids - topic_ids,
+        group_id=None,
+    )
 
     post.title = title or None
     post.body = body

@@ -90,7 +90,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _sqlite_write_intent.get() else "BEGIN")
+        # Reads run in autocommit (each statement sees committed data, as on PostgreSQL
+        # below); writes take the write lock up front.
+        if _sqlite_write_intent.get():
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -113,6 +116,9 @@ async def transaction(
     token = _sqlite_write_intent.set(write)
     try:
         async with factory() as session:
+            if not write and session.bind is not None and session.bind.dialect.name != "sqlite":
+                # A read needs no transaction: skipping BEGIN/COMMIT saves two round trips.
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             try:
                 yield session
                 await session.commit()

@@ -9,10 +9,11 @@ from app.core.db import Base, utcnow
 
 
 class FeedItem(Base):
-    """A post that may belong in a user's home feed (fan-out on write).
+    """A post in a user's home feed (fan-out on write).
 
-    A superset: reads re-check the home-feed rule and the visibility rule for each row, so a
-    stale row (after an unfollow, say) is never shown; it only costs a skipped row.
+    Kept exact by the writers: a post's rows are written when it is created or re-tagged,
+    and a user's rows are rebuilt after their follows or memberships change. Visibility is
+    re-checked on read, so a row never shows a post its user may not see.
     """
 
     __tablename__ = "feed_item"

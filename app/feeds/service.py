@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, Select, delete, exists, literal, or_, select, union
+from sqlalchemy import ColumnElement, Select, delete, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import insert_ignore, insert_ignore_select
@@ -46,18 +46,6 @@ def _followed(viewer: Viewer) -> tuple[Select[int], Select[int], Select[int]]:
         select(UserFollow.followee_id).where(UserFollow.follower_id == viewer.id),
         select(AccountFollow.account_id).where(AccountFollow.user_id == viewer.id),
         select(TopicFollow.topic_id).where(TopicFollow.user_id == viewer.id),
-    )
-
-
-def _in_home(viewer: Viewer) -> ColumnElement[bool]:
-    """The home-feed rule for one post row: the SQL twin of the UNION in `_home_ids`."""
-    followees, accounts, topic_ids = _followed(viewer)
-    return or_(
-        Post.author_id == viewer.id,
-        Post.author_id.in_(followees),
-        exists().where(PostAccount.post_id == Post.id, PostAccount.account_id.in_(accounts)),
-        exists().where(PostTopic.post_id == Post.id, PostTopic.topic_id.in_(topic_ids)),
-        Post.group_id.in_(viewer.group_ids),
     )
 
 
@@ -116,8 +104,8 @@ async def _feed_floor(session: AsyncSession, viewer: Viewer) -> int:
 async def home(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedPage:
     """Posts by people, accounts and topics the viewer follows, their groups, their own.
 
-    Read from the fan-out table `feed_item` (one index range per user) with the home rule
-    and the visibility rule re-checked per row; below the table's floor, from the query.
+    Read from the fan-out table `feed_item` (one index range per user) with the visibility
+    rule re-checked per row; below the table's floor, from the query.
     """
     visible = viewer.post_clause()
     after, n = page.after_id(), page.limit + 1
@@ -128,7 +116,6 @@ async def home(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedP
             select(FeedItem.post_id)
             .join(Post, Post.id == FeedItem.post_id)
             .where(FeedItem.user_id == viewer.id, FeedItem.post_id > floor, visible)
-            .where(_in_home(viewer))
         )
         if after is not None:
             stmt = stmt.where(FeedItem.post_id < after)
@@ -148,8 +135,12 @@ async def fan_out(
     account_ids: Collection[int],
     topic_ids: Collection[int],
     group_id: int | None,
+    replace: bool = False,
 ) -> None:
-    """Add a new (or newly tagged) post to the feed rows of everyone it may concern."""
+    """Put a post in the feed rows of everyone whose follows it matches; `replace` first
+    drops its rows (after an edit changed its accounts or topics)."""
+    if replace:
+        await session.execute(delete(FeedItem).where(FeedItem.post_id == post_id))
     audience = [
         select(literal(author_id).label("user_id")),
         select(UserFollow.follower_id).where(UserFollow.followee_id == author_id),

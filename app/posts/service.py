@@ -198,15 +198,16 @@ async def update_post(
     new_topic_ids = {t.id for t in topic_rows}
     await topics.adjust_counts(session, topic_ids - new_topic_ids, -1)
     await topics.adjust_counts(session, new_topic_ids - topic_ids, +1)
-    # Newly tagged accounts and topics bring new readers; rows of removed ones are re-checked.
-    await feeds.fan_out(
-        session,
-        post_id=post.id,
-        author_id=post.author_id,
-        account_ids=[a.id for a in accounts if a.id not in account_ids],
-        topic_ids=new_topic_ids - topic_ids,
-        group_id=None,
-    )
+    if {a.id for a in accounts} != account_ids or new_topic_ids != topic_ids:
+        await feeds.fan_out(
+            session,
+            post_id=post.id,
+            author_id=post.author_id,
+            account_ids=[a.id for a in accounts],
+            topic_ids=new_topic_ids,
+            group_id=post.group_id,
+            replace=True,
+        )
 
     post.title = title or None
     post.body = body

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from app.core.db import transaction
 from app.feeds import service as feeds
 from app.feeds.models import FeedItem, FeedState
-from tests.factories import make_post, make_user
+from tests.factories import api, make_account, make_post, make_user
 from tests.helpers_visibility import follow, page_ids, walk
 
 
@@ -51,17 +51,35 @@ async def test_feed_pages_below_the_fan_out_floor_come_from_the_query(
     assert [i for page in rest for i in page] == sorted([*ids, newer], reverse=True)
 
 
-async def test_stale_feed_rows_are_rechecked_and_never_shown(
+async def test_feed_rows_are_rechecked_for_visibility(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    reader, stranger = await make_user(app, "reader"), await make_user(app, "stranger")
-    post = await make_post(client, stranger, "Not for your feed")
+    reader, insider = await make_user(app, "reader"), await make_user(app, "insider")
+    await api(
+        client, insider, "POST", "/api/v1/groups", 201, json={"name": "Deal Desk", "private": True}
+    )
+    hidden = await make_post(client, insider, "Members only", group="deal-desk")
     await page_ids(client, reader, "/api/v1/feed")  # builds the reader's rows
     async with transaction(app.state.sessionmaker) as session:
-        await session.execute(insert(FeedItem).values(user_id=reader.id, post_id=post["id"]))
+        await session.execute(insert(FeedItem).values(user_id=reader.id, post_id=hidden["id"]))
 
     ids, _ = await page_ids(client, reader, "/api/v1/feed")
-    assert post["id"] not in ids
+    assert hidden["id"] not in ids
+
+
+async def test_untagging_an_account_takes_the_post_out_of_its_followers_feeds(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    reader, author = await make_user(app, "reader"), await make_user(app, "author")
+    await make_account(client, author, "Acme")
+    await follow(client, reader, "accounts/acme")
+    post = await make_post(client, author, "About $acme")
+    assert (await page_ids(client, reader, "/api/v1/feed"))[0] == [post["id"]]
+
+    await api(
+        client, author, "PATCH", f"/api/v1/posts/{post['id']}", 200, json={"body": "About nobody"}
+    )
+    assert (await page_ids(client, reader, "/api/v1/feed"))[0] == []
 
 
 async def test_following_rebuilds_the_feed_with_the_new_source(

@@ -1,0 +1,1 @@
+"""Benchmark harness: a data generator and an HTTP + SQL feed benchmark (see README.md)."""

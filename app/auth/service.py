@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Executable
 
 from app.auth.models import ApiToken
 from app.auth.passwords import verify_password
@@ -39,19 +41,27 @@ async def issue_token(session: AsyncSession, *, user: User, ttl_hours: int) -> s
     return token
 
 
+@cache
+def _principal_statement(dialect: str) -> Executable:
+    # Built once per dialect: every authenticated request runs it.
+    return (
+        select(User, *membership_columns(User.id, dialect))
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == bindparam("token_hash"),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > bindparam("now"),
+            User.is_active.is_(True),
+        )
+    )
+
+
 async def principal_for_token(session: AsyncSession, token: str) -> tuple[User, Viewer] | None:
     """The token's user and what they may see, in one query; None if the token is not live."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     row = (
         await session.execute(
-            select(User, *membership_columns(User.id, dialect))
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(
-                ApiToken.token_hash == token_hash(token),
-                ApiToken.revoked_at.is_(None),
-                ApiToken.expires_at > utcnow(),
-                User.is_active.is_(True),
-            )
+            _principal_statement(dialect), {"token_hash": token_hash(token), "now": utcnow()}
         )
     ).first()
     if row is None:

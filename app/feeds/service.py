@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, Select, delete, literal, or_, select, union
+from sqlalchemy import ColumnElement, Select, bindparam, delete, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import insert_ignore, insert_ignore_select
 from app.core.pagination import PageParams, page_of
-from app.core.visibility import Viewer
+from app.core.types import MAX_ID
+from app.core.visibility import VISIBLE_POST, Viewer
 from app.feeds.models import FeedItem, FeedState
 from app.follows.models import AccountFollow, TopicFollow, UserFollow
 from app.groups.models import GroupMember
@@ -32,8 +33,60 @@ def _top(stmt: Select[int], after: int | None, n: int) -> Select[int]:
     return stmt.order_by(Post.id.desc()).limit(n)
 
 
-async def _page(session: AsyncSession, stmt: Select[int], page: PageParams) -> FeedPage:
-    ids = list(await session.scalars(_top(stmt, page.after_id(), page.limit + 1)))
+def _prebuilt(stmt: Select[int]) -> Select[int]:
+    """A feed statement built once at import: the viewer, the cursor and the page size are
+    parameters, so a request only binds values (building statements dominated the CPU)."""
+    return (
+        stmt.where(VISIBLE_POST, Post.id < bindparam("after"))
+        .order_by(Post.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+_COMPANY = _prebuilt(select(Post.id))
+_BY_AUTHOR = _prebuilt(select(Post.id).where(Post.author_id == bindparam("key")))
+_BY_GROUP = _prebuilt(select(Post.id).where(Post.group_id == bindparam("key")))
+_BY_TOPIC = _prebuilt(
+    select(Post.id)
+    .join(PostTopic, PostTopic.post_id == Post.id)
+    .where(PostTopic.topic_id == bindparam("key"))
+)
+_BY_ACCOUNT = select(Post.id).join(PostAccount, PostAccount.post_id == Post.id)
+_BY_ACCOUNT_ALL = _prebuilt(_BY_ACCOUNT.where(PostAccount.account_id == bindparam("key")))
+_BY_ACCOUNT_DEPARTMENT = _prebuilt(
+    _BY_ACCOUNT.join(User, User.id == Post.author_id).where(
+        PostAccount.account_id == bindparam("key"), User.department == bindparam("department")
+    )
+)
+_HOME_ROWS = (
+    select(FeedItem.post_id)
+    .join(Post, Post.id == FeedItem.post_id)
+    .where(
+        FeedItem.user_id == bindparam("user_id"),
+        FeedItem.post_id > bindparam("floor"),
+        FeedItem.post_id < bindparam("after"),
+        VISIBLE_POST,
+    )
+    .order_by(FeedItem.post_id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+async def _page(
+    session: AsyncSession,
+    stmt: Select[int],
+    viewer: Viewer,
+    page: PageParams,
+    **params: object,
+) -> FeedPage:
+    after = page.after_id()
+    values = {
+        **viewer.params(),
+        "after": MAX_ID if after is None else after,
+        "limit": page.limit + 1,
+        **params,
+    }
+    ids = list(await session.scalars(stmt, values))
     ids, cursor = page_of(ids, page.limit, key=lambda i: i)
     return await posts_repo.read_posts(session, ids), cursor
 
@@ -107,20 +160,20 @@ async def home(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedP
     Read from the fan-out table `feed_item` (one index range per user) with the visibility
     rule re-checked per row; below the table's floor, from the query.
     """
-    visible = viewer.post_clause()
     after, n = page.after_id(), page.limit + 1
     floor = await _feed_floor(session, viewer)
     ids: list[int] = []
     if after is None or after > floor + 1:
-        stmt = (
-            select(FeedItem.post_id)
-            .join(Post, Post.id == FeedItem.post_id)
-            .where(FeedItem.user_id == viewer.id, FeedItem.post_id > floor, visible)
-        )
-        if after is not None:
-            stmt = stmt.where(FeedItem.post_id < after)
-        ids = list(await session.scalars(stmt.order_by(FeedItem.post_id.desc()).limit(n)))
+        values = {
+            **viewer.params(),
+            "user_id": viewer.id,
+            "floor": floor,
+            "after": MAX_ID if after is None else after,
+            "limit": n,
+        }
+        ids = list(await session.scalars(_HOME_ROWS, values))
     if len(ids) < n and floor > 0:
+        visible = viewer.post_clause()
         below = min(after, floor + 1) if after is not None else floor + 1
         ids += await _home_ids(session, viewer, after=below, n=n - len(ids), visible=visible)
     ids, cursor = page_of(ids, page.limit, key=lambda i: i)
@@ -170,7 +223,7 @@ async def invalidate(session: AsyncSession, *, user_id: int) -> None:
 
 
 async def company(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedPage:
-    return await _page(session, select(Post.id).where(viewer.post_clause()), page)
+    return await _page(session, _COMPANY, viewer, page)
 
 
 async def account(
@@ -181,36 +234,26 @@ async def account(
     account_id: int,
     department: str | None,
 ) -> FeedPage:
-    stmt = (
-        select(Post.id)
-        .join(PostAccount, PostAccount.post_id == Post.id)
-        .where(PostAccount.account_id == account_id, viewer.post_clause())
-    )
     if department:
-        stmt = stmt.join(User, User.id == Post.author_id).where(User.department == department)
-    return await _page(session, stmt, page)
+        return await _page(
+            session, _BY_ACCOUNT_DEPARTMENT, viewer, page, key=account_id, department=department
+        )
+    return await _page(session, _BY_ACCOUNT_ALL, viewer, page, key=account_id)
 
 
 async def author(
     session: AsyncSession, viewer: Viewer, page: PageParams, *, user_id: int
 ) -> FeedPage:
-    stmt = select(Post.id).where(Post.author_id == user_id, viewer.post_clause())
-    return await _page(session, stmt, page)
+    return await _page(session, _BY_AUTHOR, viewer, page, key=user_id)
 
 
 async def topic(
     session: AsyncSession, viewer: Viewer, page: PageParams, *, topic_id: int
 ) -> FeedPage:
-    stmt = (
-        select(Post.id)
-        .join(PostTopic, PostTopic.post_id == Post.id)
-        .where(PostTopic.topic_id == topic_id, viewer.post_clause())
-    )
-    return await _page(session, stmt, page)
+    return await _page(session, _BY_TOPIC, viewer, page, key=topic_id)
 
 
 async def group(
     session: AsyncSession, viewer: Viewer, page: PageParams, *, group_id: int
 ) -> FeedPage:
-    stmt = select(Post.id).where(Post.group_id == group_id, viewer.post_clause())
-    return await _page(session, stmt, page)
+    return await _page(session, _BY_GROUP, viewer, page, key=group_id)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 
 from sqlalchemy import (
-    BindParameter,
-    CompoundSelect,
+    BigInteger,
+    ColumnElement,
     Result,
+    any_,
     bindparam,
     literal,
     null,
     select,
     union_all,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.expression import Executable
 
 from app.accounts.models import Account
 from app.accounts.schemas import AccountRef
@@ -61,52 +66,65 @@ def _author(user: User) -> AuthorRead:
     )
 
 
-# Built once: the feed pages are the hottest path, and these statements only vary by ids.
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_POST_ROWS = (
-    select(
-        Post.id,
-        Post.kind,
-        Post.title,
-        Post.body,
-        Post.body_html,
-        Post.created_at,
-        Post.updated_at,
-        Post.comment_count,
-        Post.like_count,
-        Post.insightful_count,
-        Post.celebrate_count,
-        User.id.label("author_id"),
-        User.handle,
-        User.display_name,
-        User.department,
-        Group.slug.label("group_slug"),
-        Group.name.label("group_name"),
-        Group.private.label("group_private"),
+def _in_ids(column: InstrumentedAttribute[int], dialect: str) -> ColumnElement[bool]:
+    # PostgreSQL takes the ids as one array parameter, so the SQL text (and the prepared
+    # statement) is the same for every page; SQLite expands an IN list.
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+@cache
+def _post_statements(dialect: str) -> tuple[Executable, Executable]:
+    """The two statements that turn post ids into API shapes, built once per dialect."""
+    posts = (
+        select(
+            Post.id,
+            Post.kind,
+            Post.title,
+            Post.body,
+            Post.body_html,
+            Post.created_at,
+            Post.updated_at,
+            Post.comment_count,
+            Post.like_count,
+            Post.insightful_count,
+            Post.celebrate_count,
+            User.id.label("author_id"),
+            User.handle,
+            User.display_name,
+            User.department,
+            Group.slug.label("group_slug"),
+            Group.name.label("group_name"),
+            Group.private.label("group_private"),
+        )
+        .join(User, User.id == Post.author_id)
+        .outerjoin(Group, Group.id == Post.group_id)
+        .where(_in_ids(Post.id, dialect))
     )
-    .join(User, User.id == Post.author_id)
-    .outerjoin(Group, Group.id == Post.group_id)
-    .where(Post.id.in_(_IDS))
-)
-_LINK_ROWS: CompoundSelect[str, int, str, str | None] = union_all(
-    select(literal("a"), PostAccount.post_id, Account.slug, Account.name)
-    .join(Account, Account.id == PostAccount.account_id)
-    .where(PostAccount.post_id.in_(_IDS)),
-    select(literal("t"), PostTopic.post_id, Topic.name, null())
-    .join(Topic, Topic.id == PostTopic.topic_id)
-    .where(PostTopic.post_id.in_(_IDS)),
-    select(literal("m"), PostMention.post_id, User.handle, null())
-    .join(User, User.id == PostMention.user_id)
-    .where(PostMention.post_id.in_(_IDS)),
-)
+    links: Executable = union_all(
+        select(literal("a"), PostAccount.post_id, Account.slug, Account.name)
+        .join(Account, Account.id == PostAccount.account_id)
+        .where(_in_ids(PostAccount.post_id, dialect)),
+        select(literal("t"), PostTopic.post_id, Topic.name, null())
+        .join(Topic, Topic.id == PostTopic.topic_id)
+        .where(_in_ids(PostTopic.post_id, dialect)),
+        select(literal("m"), PostMention.post_id, User.handle, null())
+        .join(User, User.id == PostMention.user_id)
+        .where(_in_ids(PostMention.post_id, dialect)),
+    )
+    return posts, links
 
 
 async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
     """API shapes for the posts `ids`, in that order: two queries whatever the page size."""
     if not ids:
         return []
-    rows = await session.execute(_POST_ROWS, {"ids": ids})
-    links: Result[str, int, str, str | None] = await session.execute(_LINK_ROWS, {"ids": ids})
+    posts_statement, links_statement = _post_statements(
+        session.bind.dialect.name if session.bind is not None else "sqlite"
+    )
+    rows = await session.execute(posts_statement, {"ids": ids})
+    links: Result[str, int, str, str | None] = await session.execute(links_statement, {"ids": ids})
     accounts: dict[int, list[AccountRef]] = defaultdict(list)
     topics: dict[int, list[str]] = defaultdict(list)
     mentions: dict[int, list[str]] = defaultdict(list)

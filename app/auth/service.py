@@ -14,7 +14,7 @@ from sqlalchemy.sql.expression import Executable
 from app.auth.models import ApiToken
 from app.auth.passwords import verify_password
 from app.auth.ratelimit import LoginLimiter
-from app.core.db import utcnow
+from app.core.db import dialect_name, utcnow
 from app.core.errors import RateLimited, Unauthorized
 from app.core.visibility import Viewer, membership_columns, viewer_from_columns
 from app.users import repository as users_repo
@@ -58,10 +58,10 @@ def _principal_statement(dialect: str) -> Executable:
 
 async def principal_for_token(session: AsyncSession, token: str) -> tuple[User, Viewer] | None:
     """The token's user and what they may see, in one query; None if the token is not live."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     row = (
         await session.execute(
-            _principal_statement(dialect), {"token_hash": token_hash(token), "now": utcnow()}
+            _principal_statement(dialect_name(session)),
+            {"token_hash": token_hash(token), "now": utcnow()},
         )
     ).first()
     if row is None:

@@ -116,7 +116,7 @@ async def transaction(
     token = _sqlite_write_intent.set(write)
     try:
         async with factory() as session:
-            if not write and session.bind is not None and session.bind.dialect.name != "sqlite":
+            if not write and dialect_name(session) != "sqlite":
                 # A read needs no transaction: skipping BEGIN/COMMIT saves two round trips.
                 await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             try:
@@ -132,13 +132,18 @@ async def transaction(
         _sqlite_write_intent.reset(token)
 
 
+def dialect_name(session: AsyncSession) -> str:
+    """ "postgresql" or "sqlite": the few statements that differ are built per dialect."""
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
 async def insert_ignore(
     session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]
 ) -> int:
     """INSERT ... ON CONFLICT DO NOTHING on either database; returns how many rows were new."""
     if not rows:
         return 0
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = dialect_name(session)
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = await session.execute(insert(model).values(rows).on_conflict_do_nothing())
     return int(getattr(result, "rowcount", 0) or 0)
@@ -148,7 +153,7 @@ async def insert_ignore_select(
     session: AsyncSession, model: type[Base], columns: list[str], rows: Select[Any]
 ) -> None:
     """INSERT ... SELECT that skips rows already present, on either database."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = dialect_name(session)
     stmt: Executable
     if dialect == "postgresql":
         stmt = postgresql.insert(model).from_select(columns, rows).on_conflict_do_nothing()

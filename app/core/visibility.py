@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ColumnElement,
-    Result,
     ScalarSelect,
     String,
     and_,
@@ -27,17 +26,16 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal,
     not_,
     or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accounts.models import Account, AccountMember
+from app.core.db import dialect_name
 from app.groups.models import Group, GroupMember
 from app.posts.models import Post, PostAccount
 from app.users.models import User
@@ -164,29 +162,11 @@ async def load_viewer(session: AsyncSession, user: User) -> Viewer:
 
 
 async def load_viewers(session: AsyncSession, users: list[User]) -> dict[int, Viewer]:
-    """Viewers for several users at once (notification recipients, live connections)."""
-    ids = [u.id for u in users]
-    rows: Result[str, int, int] = await session.execute(
-        union_all(
-            select(literal("g"), GroupMember.user_id, GroupMember.group_id).where(
-                GroupMember.user_id.in_(ids)
-            ),
-            select(literal("a"), AccountMember.user_id, AccountMember.account_id).where(
-                AccountMember.user_id.in_(ids)
-            ),
-            select(literal("a"), Account.owner_id, Account.id).where(Account.owner_id.in_(ids)),
-        )
+    """Viewers for several users at once (notification recipients), by the same membership
+    columns the request's token lookup uses."""
+    columns = membership_columns(User.id, dialect_name(session))
+    rows = await session.execute(
+        select(User.id, *columns).where(User.id.in_([u.id for u in users]))
     )
-    groups: dict[int, set[int]] = {i: set() for i in ids}
-    accounts: dict[int, set[int]] = {i: set() for i in ids}
-    for kind, user_id, ident in rows:
-        (groups if kind == "g" else accounts)[user_id].add(ident)
-    return {
-        u.id: Viewer(
-            id=u.id,
-            is_admin=u.is_admin,
-            group_ids=frozenset(groups[u.id]),
-            team_account_ids=frozenset(accounts[u.id]),
-        )
-        for u in users
-    }
+    memberships = {user_id: rest for user_id, *rest in rows}
+    return {u.id: viewer_from_columns(u, *memberships.get(u.id, ())) for u in users}

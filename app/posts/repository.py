@@ -23,6 +23,7 @@ from sqlalchemy.sql.expression import Executable
 
 from app.accounts.models import Account
 from app.accounts.schemas import AccountRef
+from app.core.db import dialect_name
 from app.core.visibility import Viewer
 from app.groups.models import Group
 from app.groups.schemas import GroupRef
@@ -120,9 +121,7 @@ async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
     """API shapes for the posts `ids`, in that order: two queries whatever the page size."""
     if not ids:
         return []
-    posts_statement, links_statement = _post_statements(
-        session.bind.dialect.name if session.bind is not None else "sqlite"
-    )
+    posts_statement, links_statement = _post_statements(dialect_name(session))
     rows = await session.execute(posts_statement, {"ids": ids})
     links: Result[str, int, str, str | None] = await session.execute(links_statement, {"ids": ids})
     accounts: dict[int, list[AccountRef]] = defaultdict(list)

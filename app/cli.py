@@ -1,4 +1,4 @@
-"""The `tandem` command: serve, demo, db upgrade, users create, accounts import."""
+"""The `tandem` command: serve, demo, worker, db upgrade, users create, accounts import."""
 
 from __future__ import annotations
 
@@ -65,7 +65,38 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         proxy_headers=True,
         log_level="info",
+        # Live sockets: protocol pings drop dead peers; compression costs ~100 KB per idle
+        # connection for little gain on small JSON messages (see the README's live figures).
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        ws_per_message_deflate=False,
     )
+
+
+def cmd_worker(_args: argparse.Namespace) -> None:
+    """Drain the outbox (publish live events) without serving HTTP, until interrupted."""
+    import logging
+    import signal
+
+    from app.live import runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    if settings.auto_migrate:
+        _migrate(settings)
+
+    async def work(factory: Sessions) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        worker_settings = settings.model_copy(update={"dispatcher": True})
+        async with runtime.running(worker_settings, factory, serve_sockets=False) as live:
+            print(f"tandem worker: dispatching live events via {live.broker.name}", flush=True)
+            await stop.wait()
+        print("tandem worker: stopped", flush=True)
+
+    _run_with_sessions(settings, work)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -159,6 +190,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=8000)
         p.add_argument("--workers", type=int, default=1)
         p.set_defaults(handler=handler)
+
+    sub.add_parser(
+        "worker", help="run the outbox dispatcher (live events) without serving HTTP"
+    ).set_defaults(handler=cmd_worker)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply all migrations").set_defaults(handler=cmd_db_upgrade)

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=300, ge=1)
     max_import_bytes: int = Field(default=5_000_000, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
+    # Live events: run the outbox dispatcher in this process (app workers and `tandem worker`).
+    dispatcher: bool = True
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    event_retention_days: float = Field(default=7.0, gt=0)
+    live_send_queue: int = Field(default=256, ge=1)
+    live_send_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @property
     def is_sqlite(self) -> bool:

@@ -22,6 +22,8 @@ from app.core.errors import ErrorResponse, error_response, install_error_handler
 from app.feeds.routes import router as feeds_router
 from app.follows.routes import router as follows_router
 from app.groups.routes import router as groups_router
+from app.live import runtime as live_runtime
+from app.live.routes import router as live_router
 from app.notifications.routes import router as notifications_router
 from app.posts.routes import router as posts_router
 from app.topics.routes import router as topics_router
@@ -39,6 +41,7 @@ ROUTERS = (
     topics_router,
     feeds_router,
     notifications_router,
+    live_router,
 )
 
 
@@ -52,7 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
         try:
-            yield
+            async with live_runtime.running(settings, app.state.sessionmaker) as live:
+                app.state.hub = live.hub
+                yield
         finally:
             await engine.dispose()
 
@@ -99,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "database": "ok",
             "search": "meilisearch" if settings.meili_url else "sqlite-fts5",
             "broker": "redis" if settings.redis_url else "in-process",
+            "broker_connected": request.app.state.hub.subscribed.is_set(),
         }
         try:
             async with request.app.state.engine.connect() as conn:

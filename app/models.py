@@ -7,6 +7,7 @@ from app.feeds.models import FeedItem, FeedState
 from app.follows.models import AccountFollow, TopicFollow, UserFollow
 from app.groups.models import Group, GroupMember
 from app.notifications.models import Notification
+from app.outbox.models import OutboxChannel, OutboxConsumer, OutboxEvent
 from app.posts.models import Comment, Post, PostAccount, PostMention, PostTopic, Reaction
 from app.topics.models import Topic
 from app.users.models import User
@@ -23,6 +24,9 @@ __all__ = [
     "Group",
     "GroupMember",
     "Notification",
+    "OutboxChannel",
+    "OutboxConsumer",
+    "OutboxEvent",
     "Post",
     "PostAccount",
     "PostMention",

@@ -18,6 +18,7 @@ from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, page_of
 from app.core.text import slugify
 from app.core.visibility import Viewer
+from app.live import events as live
 from app.users import repository as users_repo
 from app.users.models import User
 
@@ -47,6 +48,8 @@ async def create(session: AsyncSession, *, creator: User | None, data: AccountCr
     )
     session.add(account)
     await session.flush()
+    if account.confidential and account.owner_id:
+        await live.subscriptions_changed(session, user_id=account.owner_id)
     return account
 
 
@@ -87,6 +90,7 @@ async def add_to_team(session: AsyncSession, *, actor: User, account: Account, h
     if user is None:
         raise NotFound("No such user.")
     await insert_ignore(session, AccountMember, [{"account_id": account.id, "user_id": user.id}])
+    await live.subscriptions_changed(session, user_id=user.id)
 
 
 async def remove_from_team(
@@ -103,6 +107,7 @@ async def remove_from_team(
             AccountMember.account_id == account.id, AccountMember.user_id == user.id
         )
     )
+    await live.subscriptions_changed(session, user_id=user.id)
 
 
 IMPORT_COLUMNS = ("name", "domain", "industry", "owner_email", "crm_id")

@@ -17,6 +17,7 @@ from app.auth.ratelimit import LoginLimiter
 from app.core.db import dialect_name, utcnow
 from app.core.errors import RateLimited, Unauthorized
 from app.core.visibility import Viewer, membership_columns, viewer_from_columns
+from app.live import events as live
 from app.users import repository as users_repo
 from app.users.models import User
 
@@ -71,11 +72,16 @@ async def principal_for_token(session: AsyncSession, token: str) -> tuple[User, 
 
 
 async def revoke(session: AsyncSession, *, token: str) -> None:
-    await session.execute(
+    """Revoke a token; the live sockets it opened are closed."""
+    digest = token_hash(token)
+    user_id = await session.scalar(
         update(ApiToken)
-        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+        .returning(ApiToken.user_id)
     )
+    if user_id is not None:
+        await live.session_revoked(session, user_id=user_id, token_hash=digest)
 
 
 async def login(

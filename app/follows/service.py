@@ -10,10 +10,17 @@ from app.core.db import insert_ignore
 from app.core.errors import Invalid
 from app.feeds import service as feeds
 from app.follows.models import AccountFollow, TopicFollow, UserFollow
+from app.live import events as live
 from app.notifications import service as notifications
 from app.notifications.models import NotificationKind
 from app.topics import service as topics
 from app.users.models import User
+
+
+async def _changed(session: AsyncSession, user_id: int) -> None:
+    """What the user follows changed: rebuild their feed, re-subscribe their live sockets."""
+    await feeds.invalidate(session, user_id=user_id)
+    await live.subscriptions_changed(session, user_id=user_id)
 
 
 async def follow_user(session: AsyncSession, *, follower: User, followee: User) -> None:
@@ -23,7 +30,7 @@ async def follow_user(session: AsyncSession, *, follower: User, followee: User) 
     added = await insert_ignore(
         session, UserFollow, [{"follower_id": follower.id, "followee_id": followee.id}]
     )
-    await feeds.invalidate(session, user_id=follower.id)
+    await _changed(session, follower.id)
     if added:
         await notifications.notify(
             session, actor_id=follower.id, targets=[(followee.id, NotificationKind.follow)]
@@ -36,12 +43,12 @@ async def unfollow_user(session: AsyncSession, *, follower: User, followee: User
             UserFollow.follower_id == follower.id, UserFollow.followee_id == followee.id
         )
     )
-    await feeds.invalidate(session, user_id=follower.id)
+    await _changed(session, follower.id)
 
 
 async def follow_account(session: AsyncSession, *, user: User, account: Account) -> None:
     await insert_ignore(session, AccountFollow, [{"user_id": user.id, "account_id": account.id}])
-    await feeds.invalidate(session, user_id=user.id)
+    await _changed(session, user.id)
 
 
 async def unfollow_account(session: AsyncSession, *, user: User, account: Account) -> None:
@@ -50,14 +57,14 @@ async def unfollow_account(session: AsyncSession, *, user: User, account: Accoun
             AccountFollow.user_id == user.id, AccountFollow.account_id == account.id
         )
     )
-    await feeds.invalidate(session, user_id=user.id)
+    await _changed(session, user.id)
 
 
 async def follow_topic(session: AsyncSession, *, user: User, name: str) -> None:
     """Follow a topic, creating it if nobody has used it yet."""
     [topic] = await topics.ensure(session, [topics.normalize(name, field="path.name")])
     await insert_ignore(session, TopicFollow, [{"user_id": user.id, "topic_id": topic.id}])
-    await feeds.invalidate(session, user_id=user.id)
+    await _changed(session, user.id)
 
 
 async def unfollow_topic(session: AsyncSession, *, user: User, name: str) -> None:
@@ -65,4 +72,4 @@ async def unfollow_topic(session: AsyncSession, *, user: User, name: str) -> Non
     await session.execute(
         delete(TopicFollow).where(TopicFollow.user_id == user.id, TopicFollow.topic_id == topic.id)
     )
-    await feeds.invalidate(session, user_id=user.id)
+    await _changed(session, user.id)

@@ -13,6 +13,7 @@ from app.core.visibility import Viewer
 from app.feeds import service as feeds
 from app.groups.models import Group, GroupMember
 from app.groups.schemas import GroupCreate
+from app.live import events as live
 from app.users import repository as users_repo
 from app.users.models import User
 
@@ -27,6 +28,7 @@ async def create(session: AsyncSession, *, creator: User, data: GroupCreate) -> 
     await session.flush()
     session.add(GroupMember(group_id=group.id, user_id=creator.id))
     await session.flush()
+    await live.subscriptions_changed(session, user_id=creator.id)
     return group
 
 
@@ -93,6 +95,7 @@ async def add_member(
             raise Forbidden("Only members can add people to this group.")
     await insert_ignore(session, GroupMember, [{"group_id": group.id, "user_id": user.id}])
     await feeds.invalidate(session, user_id=user.id)
+    await live.subscriptions_changed(session, user_id=user.id)
 
 
 async def remove_member(session: AsyncSession, *, actor: User, group: Group, handle: str) -> None:
@@ -106,3 +109,4 @@ async def remove_member(session: AsyncSession, *, actor: User, group: Group, han
         delete(GroupMember).where(GroupMember.group_id == group.id, GroupMember.user_id == user.id)
     )
     await feeds.invalidate(session, user_id=user.id)
+    await live.subscriptions_changed(session, user_id=user.id)

@@ -6,7 +6,6 @@ from app.core.deps import CurrentViewer, DbSession
 from app.core.pagination import Page, PageQuery
 from app.notifications import service
 from app.notifications.schemas import MarkRead, NotificationRead, UnreadCount
-from app.users.schemas import UserSummary
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -17,18 +16,7 @@ async def list_notifications(
 ) -> Page[NotificationRead]:
     rows, cursor = await service.list_for(session, viewer, unread_only=unread, page=page)
     return Page(
-        items=[
-            NotificationRead(
-                id=n.id,
-                kind=n.kind,
-                actor=UserSummary.model_validate(actor),
-                post_id=n.post_id,
-                comment_id=n.comment_id,
-                created_at=n.created_at,
-                read=n.read_at is not None,
-            )
-            for n, actor in rows
-        ],
+        items=[NotificationRead.of(n, actor) for n, actor in rows],
         next_cursor=cursor,
     )
 

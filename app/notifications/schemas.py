@@ -5,7 +5,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field, model_validator
 
 from app.core.types import DbId
-from app.notifications.models import NotificationKind
+from app.notifications.models import Notification, NotificationKind
+from app.users.models import User
 from app.users.schemas import UserSummary
 
 
@@ -17,6 +18,18 @@ class NotificationRead(BaseModel):
     comment_id: int | None
     created_at: datetime
     read: bool
+
+    @classmethod
+    def of(cls, notification: Notification, actor: User) -> NotificationRead:
+        return cls(
+            id=notification.id,
+            kind=NotificationKind(notification.kind),
+            actor=UserSummary.model_validate(actor),
+            post_id=notification.post_id,
+            comment_id=notification.comment_id,
+            created_at=notification.created_at,
+            read=notification.read_at is not None,
+        )
 
 
 class UnreadCount(BaseModel):

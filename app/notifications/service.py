@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.db import utcnow
 from app.core.pagination import PageParams, page_of
 from app.core.visibility import Viewer, load_viewers
+from app.live import events as live
 from app.notifications.models import Notification, NotificationKind
+from app.notifications.schemas import NotificationRead
 from app.posts.models import Post
 from app.users.models import User
 
@@ -25,6 +27,13 @@ class PostContext:
     group_id: int | None
     group_private: bool
     confidential_account_ids: tuple[int, ...]
+
+    def visibility(self) -> dict[str, object]:
+        return live.visibility(
+            group_id=self.group_id,
+            group_private=self.group_private,
+            confidential_account_ids=self.confidential_account_ids,
+        )
 
 
 async def notify(
@@ -68,6 +77,17 @@ async def notify(
     ]
     session.add_all(created)
     await session.flush()
+    if created:
+        actor = await session.get(User, actor_id)
+        assert actor is not None  # the actor is the signed-in user
+        seen_by = post.visibility() if post else None
+        for notification in created:
+            await live.notification_created(
+                session,
+                user_id=notification.user_id,
+                data=NotificationRead.of(notification, actor).model_dump(mode="json"),
+                seen_by=seen_by,
+            )
     return created
 
 

@@ -46,6 +46,25 @@ async def confidential_account_ids(session: AsyncSession, post_id: int) -> list[
     return list(rows)
 
 
+async def participant_ids(session: AsyncSession, post: Post) -> set[int]:
+    """The post's author and everyone who commented on it."""
+    commenters = await session.scalars(
+        select(Comment.author_id).where(Comment.post_id == post.id).distinct()
+    )
+    return {post.author_id, *commenters}
+
+
+async def reaction_counts(session: AsyncSession, post_id: int) -> dict[str, int]:
+    row = (
+        await session.execute(
+            select(Post.like_count, Post.insightful_count, Post.celebrate_count).where(
+                Post.id == post_id
+            )
+        )
+    ).one()
+    return {"like": row[0], "insightful": row[1], "celebrate": row[2]}
+
+
 async def link_ids(session: AsyncSession, post_id: int) -> tuple[set[int], set[int], set[int]]:
     """The account, topic and mentioned-user ids linked to a post."""
     rows = await session.execute(

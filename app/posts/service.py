@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +17,7 @@ from app.core.visibility import Viewer
 from app.feeds import service as feeds
 from app.groups import service as groups
 from app.groups.models import Group
+from app.live import events as live
 from app.notifications import service as notifications
 from app.notifications.models import NotificationKind
 from app.notifications.service import PostContext
@@ -134,7 +137,55 @@ async def create(session: AsyncSession, *, author: User, viewer: Viewer, data: P
         ],
         post=_context(post, accounts),
     )
+    await _post_event(
+        session,
+        live.POST_CREATED,
+        post,
+        account_ids=[a.id for a in accounts],
+        topic_ids=[t.id for t in topic_rows],
+        seen_by=_context(post, accounts).visibility(),
+    )
     return post
+
+
+async def _post_event(
+    session: AsyncSession,
+    type: str,
+    post: Post,
+    *,
+    account_ids: Collection[int],
+    topic_ids: Collection[int],
+    seen_by: dict[str, object],
+) -> None:
+    if type == live.POST_DELETED:
+        data: dict[str, object] = {"id": post.id}
+    else:
+        [read] = await repository.read_posts(session, [post.id])
+        data = read.model_dump(mode="json")
+    await live.post_changed(
+        session,
+        type,
+        data=data,
+        post_id=post.id,
+        author_id=post.author_id,
+        account_ids=account_ids,
+        topic_ids=topic_ids,
+        group_id=post.group_id,
+        seen_by=seen_by,
+    )
+
+
+async def _thread_event(
+    session: AsyncSession, type: str, post: Post, data: dict[str, object]
+) -> None:
+    await live.thread_activity(
+        session,
+        type,
+        data=data,
+        post_id=post.id,
+        participant_ids=await repository.participant_ids(session, post),
+        seen_by=(await _post_context(session, post)).visibility(),
+    )
 
 
 def _render(body: str, accounts: list[Account], mentioned: list[User]) -> str:
@@ -221,6 +272,14 @@ async def update_post(
         targets=[(u.id, NotificationKind.mention) for u in mentioned if u.id not in mention_ids],
         post=_context(post, accounts),
     )
+    await _post_event(
+        session,
+        live.POST_UPDATED,
+        post,
+        account_ids=[a.id for a in accounts],
+        topic_ids=new_topic_ids,
+        seen_by=_context(post, accounts).visibility(),
+    )
     return post
 
 
@@ -228,9 +287,18 @@ async def delete_post(session: AsyncSession, *, actor: User, post: Post) -> None
     """Delete a post (its author or an admin) with its comments, reactions and links."""
     if post.author_id != actor.id and not actor.is_admin:
         raise Forbidden("Only the author or an admin can delete a post.")
-    _, topic_ids, _ = await repository.link_ids(session, post.id)
+    account_ids, topic_ids, _ = await repository.link_ids(session, post.id)
     await topics.adjust_counts(session, topic_ids, -1)
+    seen_by = (await _post_context(session, post)).visibility()
     await session.execute(delete(Post).where(Post.id == post.id))
+    await _post_event(
+        session,
+        live.POST_DELETED,
+        post,
+        account_ids=account_ids,
+        topic_ids=topic_ids,
+        seen_by=seen_by,
+    )
 
 
 async def _post_context(session: AsyncSession, post: Post) -> PostContext:
@@ -285,6 +353,8 @@ async def add_comment(
         post=await _post_context(session, post),
         comment_id=comment.id,
     )
+    [read] = await repository.read_comments(session, [comment])
+    await _thread_event(session, live.COMMENT_CREATED, post, read.model_dump(mode="json"))
     return comment
 
 
@@ -314,6 +384,20 @@ async def react(session: AsyncSession, *, user: User, post: Post, kind: Reaction
         targets=[(post.author_id, NotificationKind.reaction)],
         post=await _post_context(session, post),
     )
+    await _reaction_event(session, post=post, user=user, kind=kind, added=True)
+
+
+async def _reaction_event(
+    session: AsyncSession, *, post: Post, user: User, kind: ReactionKind, added: bool
+) -> None:
+    data: dict[str, object] = {
+        "post_id": post.id,
+        "user_id": user.id,
+        "kind": kind.value,
+        "added": added,
+        "reactions": await repository.reaction_counts(session, post.id),
+    }
+    await _thread_event(session, live.REACTION_CHANGED, post, data)
 
 
 async def unreact(session: AsyncSession, *, user: User, post: Post, kind: ReactionKind) -> None:
@@ -325,3 +409,4 @@ async def unreact(session: AsyncSession, *, user: User, post: Post, kind: Reacti
     if getattr(result, "rowcount", 0):
         column = getattr(Post, f"{kind.value}_count")
         await session.execute(update(Post).where(Post.id == post.id).values({column: column - 1}))
+        await _reaction_event(session, post=post, user=user, kind=kind, added=False)

@@ -1,0 +1,136 @@
+"""The live events the domains emit, and the channels each is published on.
+
+A post is published once, on the channels of what it is about: its author, its accounts, its
+topics and its group. A connection listens on the channels of what its user follows and
+belongs to (see `service.subscriptions`), so routing is a set intersection, not one
+message per recipient. Personal events (notifications, activity on your posts, changes to
+your own subscriptions or sessions) go on `user:<id>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.outbox import service as outbox
+
+POST_CREATED = "post.created"
+POST_UPDATED = "post.updated"
+POST_DELETED = "post.deleted"
+COMMENT_CREATED = "comment.created"
+REACTION_CHANGED = "reaction.changed"
+NOTIFICATION_CREATED = "notification.created"
+# Internal: they change what open connections listen to, and are never sent to a client.
+SUBSCRIPTIONS_CHANGED = "subscriptions.changed"
+SESSION_REVOKED = "session.revoked"
+
+CLIENT_TYPES = frozenset(
+    {
+        POST_CREATED,
+        POST_UPDATED,
+        POST_DELETED,
+        COMMENT_CREATED,
+        REACTION_CHANGED,
+        NOTIFICATION_CREATED,
+    }
+)
+
+
+def user(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def author(user_id: int) -> str:
+    return f"author:{user_id}"
+
+
+def account(account_id: int) -> str:
+    return f"account:{account_id}"
+
+
+def topic(topic_id: int) -> str:
+    return f"topic:{topic_id}"
+
+
+def group(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
+def post(post_id: int) -> str:
+    return f"post:{post_id}"
+
+
+def visibility(
+    *, group_id: int | None, group_private: bool, confidential_account_ids: Iterable[int]
+) -> dict[str, Any]:
+    """What `Viewer.can_see_post` needs, stored with the event and checked per connection."""
+    return {
+        "group_id": group_id,
+        "group_private": group_private,
+        "confidential_account_ids": sorted(confidential_account_ids),
+    }
+
+
+async def post_changed(
+    session: AsyncSession,
+    type: str,
+    *,
+    data: dict[str, Any],
+    post_id: int,
+    author_id: int,
+    account_ids: Iterable[int],
+    topic_ids: Iterable[int],
+    group_id: int | None,
+    seen_by: dict[str, Any],
+) -> None:
+    """A post was created, edited or deleted: published where its home-feed readers listen,
+    and to whoever has it open."""
+    channels = [
+        author(author_id),
+        post(post_id),
+        *(account(a) for a in account_ids),
+        *(topic(t) for t in topic_ids),
+        *([group(group_id)] if group_id is not None else []),
+    ]
+    await outbox.emit(session, type=type, data=data, channels=channels, visibility=seen_by)
+
+
+async def thread_activity(
+    session: AsyncSession,
+    type: str,
+    *,
+    data: dict[str, Any],
+    post_id: int,
+    participant_ids: Iterable[int],
+    seen_by: dict[str, Any],
+) -> None:
+    """A comment or a reaction: to the post's author and commenters, and whoever has it open."""
+    channels = [post(post_id), *(user(u) for u in participant_ids)]
+    await outbox.emit(session, type=type, data=data, channels=channels, visibility=seen_by)
+
+
+async def notification_created(
+    session: AsyncSession, *, user_id: int, data: dict[str, Any], seen_by: dict[str, Any] | None
+) -> None:
+    await outbox.emit(
+        session, type=NOTIFICATION_CREATED, data=data, channels=[user(user_id)], visibility=seen_by
+    )
+
+
+async def subscriptions_changed(session: AsyncSession, *, user_id: int) -> None:
+    """The user's follows, groups or teams changed: their open connections re-subscribe."""
+    await outbox.emit(
+        session, type=SUBSCRIPTIONS_CHANGED, data={"user_id": user_id}, channels=[user(user_id)]
+    )
+
+
+async def session_revoked(session: AsyncSession, *, user_id: int, token_hash: str) -> None:
+    """A token was revoked: the sockets it opened are closed."""
+    await outbox.emit(
+        session,
+        type=SESSION_REVOKED,
+        data={"token_hash": token_hash},
+        channels=[user(user_id)],
+    )

@@ -1,0 +1,290 @@
+"""This process's live connections, and the routing of published events to them.
+
+Each connection has a bounded send queue drained by its own task, so a slow client never
+holds up the routing loop or anyone else: when its queue is full it is closed with 1013
+and resumes from the last id it saw. Before anything is queued the visibility rule is
+checked against the connection's viewer, and every event reaches a connection at most once
+however many of its channels it was published on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict, deque
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.websockets import WebSocket
+
+from app.core.db import transaction
+from app.core.visibility import Viewer, load_viewer
+from app.live import events, service
+from app.live.broker import Broker, BrokerUnavailable
+from app.outbox import service as outbox
+from app.users.models import User
+
+log = logging.getLogger("tandem.live")
+
+CLOSE_TRY_AGAIN = 1013  # queue overflow or a stuck client: reconnect and resume
+CLOSE_UNAUTHORIZED = 4401
+REPLAY_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A sequenced event as it travels through the broker."""
+
+    seq: int
+    type: str
+    channels: tuple[str, ...]
+    visibility: dict[str, Any] | None
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: outbox.Event) -> Envelope:
+        return cls(event.seq, event.type, event.channels, event.visibility, event.data)
+
+    def encode(self) -> bytes:
+        return orjson.dumps(
+            {
+                "seq": self.seq,
+                "type": self.type,
+                "channels": self.channels,
+                "visibility": self.visibility,
+                "data": self.data,
+            }
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Envelope:
+        body = orjson.loads(raw)
+        return cls(
+            body["seq"], body["type"], tuple(body["channels"]), body["visibility"], body["data"]
+        )
+
+    def message(self) -> str:
+        """What a client receives."""
+        return orjson.dumps({"id": self.seq, "type": self.type, "data": self.data}).decode()
+
+
+class Connection:
+    def __init__(
+        self,
+        hub: Hub,
+        websocket: WebSocket,
+        *,
+        user: User,
+        viewer: Viewer,
+        token_hash: str,
+        cursor: int,
+    ) -> None:
+        self.hub = hub
+        self.websocket = websocket
+        self.user = user
+        self.viewer = viewer
+        self.token_hash = token_hash
+        self.channels: frozenset[str] = frozenset()
+        # The highest event id handled; a live event at or below it is a duplicate.
+        self.cursor = cursor
+        self.queue: asyncio.Queue[str] = asyncio.Queue(hub.send_queue)
+        self.closed = asyncio.Event()
+        self.close_code = 1000
+        self._replaying = False
+        self._held: list[Envelope] = []
+        self._sent_live: deque[int] = deque(maxlen=1024)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sender = asyncio.create_task(self._send_loop())
+
+    # Called by the hub's routing loop: never blocks.
+
+    def offer(self, envelope: Envelope) -> None:
+        if envelope.type == events.SESSION_REVOKED:
+            if envelope.data.get("token_hash") == self.token_hash:
+                self.close(CLOSE_UNAUTHORIZED)
+            return
+        if envelope.type == events.SUBSCRIPTIONS_CHANGED:
+            self.spawn(self.refresh(after=envelope.seq))
+            return
+        if self._replaying:
+            self._held.append(envelope)
+            return
+        if envelope.seq <= self.cursor:
+            return
+        self.cursor = envelope.seq
+        if self._wanted(envelope):
+            self._sent_live.append(envelope.seq)
+            self._put_nowait(envelope.message())
+
+    def _wanted(self, envelope: Envelope) -> bool:
+        return envelope.type in events.CLIENT_TYPES and service.may_see(
+            self.viewer, envelope.visibility
+        )
+
+    def _put_nowait(self, message: str) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            log.info("closing live connection of user %s: send queue full", self.user.id)
+            self.close(CLOSE_TRY_AGAIN)
+
+    async def _put(self, message: str) -> None:
+        try:
+            await asyncio.wait_for(self.queue.put(message), self.hub.send_timeout)
+        except TimeoutError:
+            self.close(CLOSE_TRY_AGAIN)
+
+    async def _send_loop(self) -> None:
+        try:
+            while True:
+                message = await self.queue.get()
+                await asyncio.wait_for(self.websocket.send_text(message), self.hub.send_timeout)
+        except TimeoutError:
+            self.close(CLOSE_TRY_AGAIN)
+        except Exception:  # the peer went away; the endpoint notices and cleans up
+            self.close(1006)
+
+    def close(self, code: int) -> None:
+        if not self.closed.is_set():
+            self.close_code = code
+            self.closed.set()
+
+    def spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def shutdown(self) -> None:
+        self._sender.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(self._sender, *self._tasks, return_exceptions=True)
+
+    # Replay from the database.
+
+    async def resume(self, after: int) -> None:
+        """Send every event after `after` this connection should get, in order, then go on
+        live; live events arriving meanwhile are held and sent after, without duplicates."""
+        self._replaying = True
+        try:
+            position, sent_live = after, set(self._sent_live)
+            while not self.closed.is_set():
+                async with transaction(self.hub.sessionmaker, write=False) as session:
+                    page = await outbox.read_for_channels(
+                        session, self.channels, position, limit=REPLAY_PAGE
+                    )
+                for event in page:
+                    envelope = Envelope.of(event)
+                    if envelope.seq not in sent_live and self._wanted(envelope):
+                        await self._put(envelope.message())
+                    position = envelope.seq
+                if len(page) < REPLAY_PAGE:
+                    break
+            self.cursor = max(self.cursor, position)
+        finally:
+            self._replaying = False
+            held, self._held = self._held, []
+            for envelope in held:
+                self.offer(envelope)
+
+    async def refresh(self, *, after: int) -> None:
+        """Reload what the user may see and follows after a change (event `after`), and send
+        what was published meanwhile on channels that are new."""
+        async with transaction(self.hub.sessionmaker, write=False) as session:
+            self.viewer = await load_viewer(session, self.user)
+            channels = await service.subscriptions(session, self.viewer)
+            old, self.channels = self.channels, channels
+            self.hub.move(self, old, channels)
+            added = channels - old
+            missed = await outbox.read_for_channels(session, added, after) if added else []
+        sent_live = set(self._sent_live)
+        for event in missed:
+            envelope = Envelope.of(event)
+            # Sent already if it was also on an old channel or arrived live after the move.
+            if old.isdisjoint(envelope.channels) and envelope.seq not in sent_live:
+                if self._wanted(envelope):
+                    self._sent_live.append(envelope.seq)
+                    await self._put(envelope.message())
+
+
+class Hub:
+    """Routes every event published through the broker to this process's connections."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        broker: Broker,
+        *,
+        send_queue: int = 256,
+        send_timeout: float = 10.0,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.broker = broker
+        self.send_queue = send_queue
+        self.send_timeout = send_timeout
+        self.connections: set[Connection] = set()
+        self._by_channel: dict[str, set[Connection]] = defaultdict(set)
+        self.subscribed = asyncio.Event()
+
+    async def run(self) -> None:
+        """Listen to the broker for ever; after a lost connection, reconnect with backoff and
+        let every connection catch up from the database."""
+        backoff, first = 0.2, True
+        while True:
+            try:
+                async with self.broker.subscribe() as messages:
+                    self.subscribed.set()
+                    backoff = 0.2
+                    if not first:
+                        for connection in list(self.connections):
+                            connection.spawn(connection.resume(connection.cursor))
+                    first = False
+                    async for raw in messages:
+                        self.route(Envelope.decode(raw))
+            except BrokerUnavailable as exc:
+                self.subscribed.clear()
+                log.warning("live broker unavailable (%s); retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def route(self, envelope: Envelope) -> None:
+        targets: set[Connection] = set()
+        for channel in envelope.channels:
+            targets.update(self._by_channel.get(channel, ()))
+        for connection in targets:
+            connection.offer(envelope)
+
+    def attach(self, connection: Connection, channels: frozenset[str]) -> None:
+        self.connections.add(connection)
+        connection.channels = channels
+        self.move(connection, frozenset(), channels)
+
+    def move(self, connection: Connection, old: Collection[str], new: Collection[str]) -> None:
+        for channel in set(old) - set(new):
+            listeners = self._by_channel.get(channel)
+            if listeners is not None:
+                listeners.discard(connection)
+                if not listeners:
+                    del self._by_channel[channel]
+        for channel in set(new) - set(old):
+            self._by_channel[channel].add(connection)
+
+    def detach(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        self.move(connection, connection.channels, ())
+
+    def watch(self, connection: Connection, channel: str) -> None:
+        if channel not in connection.channels:
+            old = connection.channels
+            connection.channels = old | {channel}
+            self.move(connection, old, connection.channels)
+
+    async def close_all(self) -> None:
+        for connection in list(self.connections):
+            connection.close(1001)
+        with contextlib.suppress(Exception):
+            await asyncio.sleep(0)

@@ -1,0 +1,107 @@
+"""GET /api/v1/stream: the live WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from app.auth import service as auth
+from app.core.db import transaction
+from app.core.deps import SESSION_COOKIE
+from app.live import events, service
+from app.live.hub import CLOSE_UNAUTHORIZED, Connection, Hub
+from app.outbox import service as outbox
+from app.posts import repository as posts_repo
+
+router = APIRouter(tags=["live"])
+
+AUTH_TIMEOUT = 5.0
+CLOSE_TIMEOUT = 2.0
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """A browser sends its cookie to any site's socket: only our own pages may use it."""
+    origin = websocket.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+async def _token(websocket: WebSocket) -> str | None:
+    """The session cookie, else the token of a first `auth` message sent within 5 s."""
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    if cookie and _same_origin(websocket):
+        return cookie
+    try:
+        first = orjson.loads(await asyncio.wait_for(websocket.receive_text(), AUTH_TIMEOUT))
+    except (TimeoutError, orjson.JSONDecodeError, KeyError):
+        return None
+    if isinstance(first, dict) and first.get("type") == "auth":
+        token = first.get("token")
+        return token if isinstance(token, str) else None
+    return None
+
+
+@router.websocket("/api/v1/stream")
+async def stream(websocket: WebSocket) -> None:
+    hub: Hub = websocket.app.state.hub
+    await websocket.accept()
+    token = await _token(websocket)
+    principal = None
+    if token:
+        async with transaction(hub.sessionmaker, write=False) as session:
+            principal = await auth.principal_for_token(session, token)
+            if principal is not None:
+                channels = await service.subscriptions(session, principal[1])
+                cursor = await outbox.last_seq(session)
+    if token is None or principal is None:
+        await websocket.close(CLOSE_UNAUTHORIZED, "sign in first")
+        return
+    user, viewer = principal
+    connection = Connection(
+        hub, websocket, user=user, viewer=viewer, token_hash=auth.token_hash(token), cursor=cursor
+    )
+    hub.attach(connection, channels)
+    receiving = asyncio.create_task(_receive(connection))
+    try:
+        await asyncio.wait(
+            [receiving, asyncio.create_task(connection.closed.wait())],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+    finally:
+        hub.detach(connection)
+        receiving.cancel()
+        await connection.shutdown()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(connection.close_code), CLOSE_TIMEOUT)
+
+
+async def _receive(connection: Connection) -> None:
+    """Client messages: `resume` replays what was missed; `watch` follows one post's thread."""
+    try:
+        while True:
+            message = await connection.websocket.receive_text()
+            try:
+                body: Any = orjson.loads(message)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(body, dict):
+                continue
+            kind = body.get("type")
+            if kind == "resume" and isinstance(body.get("after"), int):
+                await connection.resume(max(0, body["after"]))
+            elif kind == "watch" and isinstance(body.get("post_id"), int):
+                await _watch(connection, body["post_id"])
+    except (WebSocketDisconnect, RuntimeError):
+        connection.close(1000)
+
+
+async def _watch(connection: Connection, post_id: int) -> None:
+    """Get comments and reactions on a post the user has open, if they may see it."""
+    async with transaction(connection.hub.sessionmaker, write=False) as session:
+        post = await posts_repo.visible_post(session, connection.viewer, post_id)
+    if post is not None:
+        connection.hub.watch(connection, events.post(post_id))

@@ -1,0 +1,184 @@
+"""The transactional outbox: events written with the write that caused them, then given a
+commit-ordered sequence number and handed to each consumer in that order.
+
+One mechanism, several consumers: the live publisher (WebSocket fan-out) and the search
+indexer each keep a position in `outbox_consumer` and read the events after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import after_commit, insert_ignore, utcnow
+from app.outbox.models import OutboxChannel, OutboxConsumer, OutboxEvent
+
+SEQUENCER = "sequencer"
+
+
+class _Wakeup:
+    """Wakes this process's outbox workers right after a commit that wrote events; workers
+    in other processes find them by polling."""
+
+    def __init__(self) -> None:
+        self._waiters: set[asyncio.Event] = set()
+
+    def waiter(self) -> asyncio.Event:
+        event = asyncio.Event()
+        self._waiters.add(event)
+        return event
+
+    def forget(self, event: asyncio.Event) -> None:
+        self._waiters.discard(event)
+
+    async def notify(self) -> None:
+        for event in self._waiters:
+            event.set()
+
+
+wakeup = _Wakeup()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    type: str
+    data: dict[str, Any]
+    visibility: dict[str, Any] | None
+    channels: tuple[str, ...]
+    created_at: datetime
+
+
+async def emit(
+    session: AsyncSession,
+    *,
+    type: str,
+    data: dict[str, Any],
+    channels: Iterable[str] = (),
+    visibility: dict[str, Any] | None = None,
+) -> None:
+    """Record an event in the current transaction; it is published once committed."""
+    event_id = await session.scalar(
+        insert(OutboxEvent)
+        .values(type=type, data=data, visibility=visibility, created_at=utcnow())
+        .returning(OutboxEvent.id)
+    )
+    names = sorted(set(channels))
+    if names:
+        await session.execute(
+            insert(OutboxChannel), [{"channel": c, "event_id": event_id} for c in names]
+        )
+    if not session.info.get("outbox_wakeup"):
+        session.info["outbox_wakeup"] = True
+        after_commit(session, wakeup.notify)
+
+
+async def claim(session: AsyncSession, consumer: str, *, wait: bool = False) -> int | None:
+    """Lock `consumer`'s row for this transaction and return its position; None when another
+    process holds it (FOR UPDATE SKIP LOCKED), unless `wait`."""
+    await insert_ignore(session, OutboxConsumer, [{"name": consumer, "position": 0}])
+    stmt = select(OutboxConsumer.position).where(OutboxConsumer.name == consumer)
+    result: int | None = await session.scalar(stmt.with_for_update(skip_locked=not wait))
+    return result
+
+
+async def advance(session: AsyncSession, consumer: str, position: int) -> None:
+    await session.execute(
+        update(OutboxConsumer).where(OutboxConsumer.name == consumer).values(position=position)
+    )
+
+
+async def sequence(session: AsyncSession, *, batch: int = 1000) -> int:
+    """Number the committed events that have no `seq` yet, in id order; returns how many.
+
+    Runs under the sequencer's row lock, so numbers are handed out in commit order: an event
+    whose transaction commits late gets a later number, never one below what a consumer
+    already passed.
+    """
+    last = await claim(session, SEQUENCER, wait=True)
+    assert last is not None  # claim(wait=True) always returns the position
+    ids = list(
+        await session.scalars(
+            select(OutboxEvent.id)
+            .where(OutboxEvent.seq.is_(None))
+            .order_by(OutboxEvent.id)
+            .limit(batch)
+        )
+    )
+    if not ids:
+        return 0
+    await session.execute(
+        update(OutboxEvent),
+        [{"id": event_id, "seq": last + n} for n, event_id in enumerate(ids, start=1)],
+    )
+    await advance(session, SEQUENCER, last + len(ids))
+    return len(ids)
+
+
+def _events_after(after: int, limit: int) -> Any:
+    return select(OutboxEvent).where(OutboxEvent.seq > after).order_by(OutboxEvent.seq).limit(limit)
+
+
+async def _with_channels(session: AsyncSession, rows: list[OutboxEvent]) -> list[Event]:
+    channels: dict[int, list[str]] = {row.id: [] for row in rows}
+    if rows:
+        pairs = await session.execute(
+            select(OutboxChannel.event_id, OutboxChannel.channel).where(
+                OutboxChannel.event_id.in_(channels)
+            )
+        )
+        for event_id, channel in pairs:
+            channels[event_id].append(channel)
+    return [
+        Event(
+            seq=row.seq or 0,
+            type=row.type,
+            data=row.data,
+            visibility=row.visibility,
+            channels=tuple(channels[row.id]),
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+async def read_after(session: AsyncSession, after: int, *, limit: int = 500) -> list[Event]:
+    """Sequenced events after `after`, in order, with their channels."""
+    rows = list(await session.scalars(_events_after(after, limit)))
+    return await _with_channels(session, rows)
+
+
+async def read_for_channels(
+    session: AsyncSession, channels: Collection[str], after: int, *, limit: int = 500
+) -> list[Event]:
+    """Sequenced events after `after` published on any of `channels`, in order."""
+    if not channels:
+        return []
+    on_channel = exists(
+        select(OutboxChannel.event_id).where(
+            OutboxChannel.event_id == OutboxEvent.id, OutboxChannel.channel.in_(channels)
+        )
+    )
+    rows = list(await session.scalars(_events_after(after, limit).where(on_channel)))
+    return await _with_channels(session, rows)
+
+
+async def last_seq(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.max(OutboxEvent.seq))) or 0)
+
+
+async def prune(session: AsyncSession, *, older_than: timedelta) -> int:
+    """Delete events past their retention that every consumer has handled."""
+    handled = select(func.min(OutboxConsumer.position)).scalar_subquery()
+    old = select(OutboxEvent.id).where(
+        OutboxEvent.created_at < utcnow() - older_than, OutboxEvent.seq <= handled
+    )
+    await session.execute(delete(OutboxChannel).where(OutboxChannel.event_id.in_(old)))
+    result = await session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(old)))
+    return int(getattr(result, "rowcount", 0) or 0)

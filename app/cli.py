@@ -55,6 +55,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = get_settings()
     settings.resolved_secret_key()
+    if args.workers > 1 and not settings.redis_url:
+        raise ConfigError(
+            "several workers share live events through Redis: set TANDEM_REDIS_URL, "
+            "or run one worker"
+        )
     if settings.auto_migrate:
         _migrate(settings)
     uvicorn.run(

@@ -1,0 +1,143 @@
+"""Real servers for the live tests: uvicorn processes on 127.0.0.1 and a private Redis."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+STARTUP_TIMEOUT = 30.0
+_names = count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until(check: Any, what: str, timeout: float = STARTUP_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} did not come up within {timeout:.0f}s")
+
+
+@dataclass
+class AppServer:
+    """`uvicorn app.main:create_app` in its own process, as `tandem serve` runs it."""
+
+    database_url: str
+    log_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/v1/stream"
+
+    def start(self) -> AppServer:
+        env = {
+            **os.environ,
+            "TANDEM_DATABASE_URL": self.database_url,
+            "TANDEM_SECRET_KEY": "live-test-secret",
+            "TANDEM_ALLOW_SIGNUP": "true",
+            "TANDEM_AUTO_MIGRATE": "false",
+            "TANDEM_OUTBOX_POLL_SECONDS": "0.2",
+            **self.env,
+        }
+        log = (self.log_dir / f"uvicorn-{next(_names)}-{self.port}.log").open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(self.port),
+                "--ws-per-message-deflate", "false", "--log-level", "warning",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        _wait_until(self._ready, f"uvicorn on port {self.port}")
+        return self
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {self.process.returncode}; see {self.log_dir}")
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=1).json().get("broker_connected", False)
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+@contextlib.contextmanager
+def app_server(database_url: str, log_dir: Path, **env: str) -> Iterator[AppServer]:
+    server = AppServer(database_url, log_dir, env=env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, so a fault test can stop it without
+    touching the machine's shared Redis."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> PrivateRedis:
+        self.process = subprocess.Popen(
+            [
+                "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_until(self._ready, f"redis-server on port {self.port}", timeout=10)
+        return self
+
+    def _ready(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)

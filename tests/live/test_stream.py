@@ -1,0 +1,247 @@
+"""GET /api/v1/stream against a real uvicorn server, with the `websockets` client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+
+from app.core.migrate import upgrade
+from tests.conftest import fresh_database
+from tests.live.conftest import (
+    Api,
+    close_code,
+    nothing_more,
+    open_stream,
+    receive,
+    receive_until,
+)
+from tests.live.servers import AppServer, app_server
+
+
+async def test_follower_of_an_account_receives_a_post_tagged_with_it(
+    server: AppServer, api: Api
+) -> None:
+    rep, reader = await api.signup("rep"), await api.signup("reader")
+    account = await api.call(rep, "POST", "/api/v1/accounts", 201, json={"name": "Acme Live"})
+    await api.call(reader, "PUT", f"/api/v1/accounts/{account['slug']}/follow", 204)
+    async with await open_stream(server, reader) as ws:
+        post = await api.post(rep, f"Renewal call with ${account['slug']} went well")
+        message = await receive_until(ws, "post.created")
+        assert message["data"]["id"] == post["id"]
+        assert message["data"]["body"] == post["body"]
+        assert [a["slug"] for a in message["data"]["accounts"]] == [account["slug"]]
+        assert isinstance(message["id"], int)
+
+
+async def test_mention_arrives_as_a_notification(server: AppServer, api: Api) -> None:
+    author, dana = await api.signup("author"), await api.signup("dana")
+    async with await open_stream(server, dana) as ws:
+        post = await api.post(author, f"Thanks @{dana.handle} for the deck")
+        message = await receive_until(ws, "notification.created")
+        assert message["data"]["kind"] == "mention"
+        assert message["data"]["post_id"] == post["id"]
+        assert message["data"]["actor"]["handle"] == author.handle
+
+
+async def test_comment_on_my_post_arrives(server: AppServer, api: Api) -> None:
+    author, colleague = await api.signup("author"), await api.signup("colleague")
+    post = await api.post(author, "Who has the pricing sheet?")
+    async with await open_stream(server, author) as ws:
+        comment = await api.call(
+            colleague, "POST", f"/api/v1/posts/{post['id']}/comments", 201, json={"body": "Me"}
+        )
+        # The comment, and the notification the same write created, each once.
+        got = {m["type"]: m for m in [await receive(ws), await receive(ws)]}
+        got.pop("post.created", None)  # the author's own post may still be on its way
+        while len(got) < 2:
+            message = await receive(ws)
+            got[message["type"]] = message
+        assert got["comment.created"]["data"]["id"] == comment["id"]
+        assert got["comment.created"]["data"]["post_id"] == post["id"]
+        assert got["notification.created"]["data"]["kind"] == "comment"
+        assert await nothing_more(ws, 0.5) == []
+
+
+async def test_private_group_post_reaches_members_only(server: AppServer, api: Api) -> None:
+    owner, member, outsider = (
+        await api.signup("owner"),
+        await api.signup("member"),
+        await api.signup("outsider"),
+    )
+    group = await api.call(
+        owner,
+        "POST",
+        "/api/v1/groups",
+        201,
+        json={"name": f"Deal desk {owner.handle}", "private": True},
+    )
+    await api.call(owner, "PUT", f"/api/v1/groups/{group['slug']}/members/{member.handle}", 204)
+    # The outsider follows the author, so the author channel carries the post to them too:
+    # only the visibility rule keeps it away.
+    await api.call(outsider, "PUT", f"/api/v1/users/{owner.handle}/follow", 204)
+    async with (
+        await open_stream(server, member) as member_ws,
+        await open_stream(server, outsider) as outsider_ws,
+    ):
+        secret = await api.post(owner, "Discount floor is 18%", group=group["slug"])
+        public = await api.post(owner, "Public update after the secret one")
+        got = await receive_until(member_ws, "post.created", id=secret["id"])
+        assert got["data"]["group"]["slug"] == group["slug"]
+        first = await receive_until(outsider_ws, "post.created")
+        assert first["data"]["id"] == public["id"]
+        assert all(m["data"].get("id") != secret["id"] for m in await nothing_more(outsider_ws))
+
+
+async def test_leaving_a_group_stops_delivery_on_the_open_socket(
+    server: AppServer, api: Api
+) -> None:
+    creator, member, friend = (
+        await api.signup("creator"),
+        await api.signup("member"),
+        await api.signup("friend"),
+    )
+    group = await api.call(
+        creator, "POST", "/api/v1/groups", 201, json={"name": f"Field {creator.handle}"}
+    )
+    await api.call(member, "PUT", f"/api/v1/groups/{group['slug']}/members/{member.handle}", 204)
+    await api.call(member, "PUT", f"/api/v1/users/{friend.handle}/follow", 204)
+    async with await open_stream(server, member) as ws:
+        before = await api.post(creator, "Kick-off", group=group["slug"])
+        await receive_until(ws, "post.created", id=before["id"])
+        await api.call(
+            member, "DELETE", f"/api/v1/groups/{group['slug']}/members/{member.handle}", 204
+        )
+        await asyncio.sleep(0.5)  # the subscription change travels through the outbox too
+        after = await api.post(creator, "Second meeting", group=group["slug"])
+        marker = await api.post(friend, "Still connected?")
+        got = await receive_until(ws, "post.created", id=marker["id"])
+        assert got["data"]["id"] == marker["id"]
+        assert all(m["data"].get("id") != after["id"] for m in await nothing_more(ws, 0.5))
+
+
+async def test_following_on_an_open_socket_starts_delivery(server: AppServer, api: Api) -> None:
+    reader, writer = await api.signup("reader"), await api.signup("writer")
+    async with await open_stream(server, reader) as ws:
+        await api.call(reader, "PUT", f"/api/v1/users/{writer.handle}/follow", 204)
+        post = await api.post(writer, "First post since you followed me")
+        got = await receive_until(ws, "post.created", id=post["id"])
+        assert got["data"]["author"]["handle"] == writer.handle
+
+
+async def test_resume_after_a_disconnect_replays_exactly_what_was_missed(
+    server: AppServer, api: Api
+) -> None:
+    reader, writer = await api.signup("reader"), await api.signup("writer")
+    await api.call(reader, "PUT", f"/api/v1/users/{writer.handle}/follow", 204)
+    async with await open_stream(server, reader) as ws:
+        seen = await api.post(writer, "Seen live")
+        last = (await receive_until(ws, "post.created", id=seen["id"]))["id"]
+    missed = [(await api.post(writer, f"Missed {n}"))["id"] for n in range(3)]
+    async with await open_stream(server, reader, after=last) as ws:
+        replayed = [await receive(ws) for _ in missed]
+        assert [m["data"]["id"] for m in replayed] == missed
+        ids = [m["id"] for m in replayed]
+        assert ids == sorted(ids)
+        assert ids[0] > last
+        assert await nothing_more(ws, 0.5) == []
+        # ...and then it is live again, with nothing between replay and live.
+        fresh = await api.post(writer, "Live again")
+        got = await receive(ws)
+        assert got["data"]["id"] == fresh["id"]
+        assert got["id"] > ids[-1]
+
+
+async def test_resume_replays_only_what_the_user_may_see(server: AppServer, api: Api) -> None:
+    owner, outsider = await api.signup("owner"), await api.signup("outsider")
+    account = await api.call(
+        owner, "POST", "/api/v1/accounts", 201, json={"name": "Secret Co", "confidential": True}
+    )
+    await api.call(outsider, "PUT", f"/api/v1/users/{owner.handle}/follow", 204)
+    async with await open_stream(server, outsider) as ws:
+        marker = await api.post(owner, "Marker")
+        last = (await receive_until(ws, "post.created", id=marker["id"]))["id"]
+    await api.post(owner, f"Pricing for ${account['slug']}")
+    visible = await api.post(owner, "Visible to all")
+    async with await open_stream(server, outsider, after=last) as ws:
+        got = await receive(ws)
+        assert got["data"]["id"] == visible["id"]
+        assert await nothing_more(ws, 0.5) == []
+
+
+async def test_a_wrong_token_closes_with_4401(server: AppServer) -> None:
+    async with connect(server.ws_url) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": "tdm_not-a-token"}))
+        assert await close_code(ws) == 4401
+
+
+async def test_no_auth_message_within_5_seconds_closes_with_4401(server: AppServer) -> None:
+    async with connect(server.ws_url) as ws:
+        assert await close_code(ws, timeout=10) == 4401
+
+
+async def test_session_cookie_authenticates(server: AppServer, api: Api) -> None:
+    author = await api.signup("cookie")
+    cookie = {"Cookie": f"tandem_session={author.token}"}
+    async with connect(server.ws_url, additional_headers=cookie) as ws:
+        post = await api.post(author, "My own post reaches my own socket")
+        got = await receive_until(ws, "post.created")
+        assert got["data"]["id"] == post["id"]
+
+
+async def test_logout_closes_the_sockets_of_that_token(server: AppServer, api: Api) -> None:
+    user = await api.signup("leaver")
+    async with await open_stream(server, user) as ws:
+        await api.call(user, "POST", "/api/v1/auth/logout", 204)
+        assert await close_code(ws) == 4401
+
+
+@pytest.fixture
+def tight_server(server: AppServer, live_logs: Path, tmp_path: Path) -> Iterator[AppServer]:
+    """A process with a short send queue and timeout, on a database of the same kind."""
+    backend = "sqlite" if server.database_url.startswith("sqlite") else "postgres"
+    database_url = fresh_database(backend, tmp_path, "tight")
+    upgrade(database_url)
+    tight_env = {
+        **server.env,
+        "TANDEM_LIVE_SEND_QUEUE": "8",
+        "TANDEM_LIVE_SEND_TIMEOUT_SECONDS": "1",
+    }
+    with app_server(database_url, live_logs, **tight_env) as tight:
+        yield tight
+
+
+async def test_slow_client_is_dropped_without_delaying_a_fast_one(
+    tight_server: AppServer,
+) -> None:
+    api = Api(tight_server.url)
+    writer, fast, slow = (
+        await api.signup("writer"),
+        await api.signup("fast"),
+        await api.signup("slow"),
+    )
+    for reader in (fast, slow):
+        await api.call(reader, "PUT", f"/api/v1/users/{writer.handle}/follow", 204)
+    # The slow client never reads: a small receive buffer fills, then the server's
+    # socket buffer, then its send queue.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", tight_server.port))
+    slow_ws = await open_stream(tight_server, slow, max_queue=1, sock=sock)
+    async with await open_stream(tight_server, fast) as fast_ws:
+        body = "Long field report. " * 3000  # ~57 KB of markdown, ~115 KB per event
+        loop = asyncio.get_running_loop()
+        delays = []
+        for n in range(60):
+            post = await api.post(writer, body, kind="blog", title=f"Report {n}")
+            sent = loop.time()
+            await receive_until(fast_ws, "post.created", id=post["id"])
+            delays.append(loop.time() - sent)
+        assert max(delays) < 2.0, delays
+    assert await close_code(slow_ws, timeout=30) == 1013
+    await api.close()

@@ -88,6 +88,9 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": "test-secret",
         "allow_signup": True,
         "auto_migrate": False,
+        # The in-process API tests read no live events; the live tests run real servers
+        # with their dispatchers, and drive dispatchers of their own.
+        "dispatcher": False,
         "_env_file": None,
         **overrides,
     }

@@ -38,7 +38,9 @@ class Dispatcher:
         poll_interval: float = 1.0,
         retention: timedelta = timedelta(days=7),
         prune_every: float = 600.0,
+        consumer: str = CONSUMER,
     ) -> None:
+        self.consumer = consumer
         self.sessionmaker = sessionmaker
         self.broker = broker
         self.poll_interval = poll_interval
@@ -97,7 +99,7 @@ class Dispatcher:
     async def _publish_batch(self) -> int | None:
         """Publish the next batch; None when another process is publishing."""
         async with transaction(self.sessionmaker) as session:
-            position = await outbox.claim(session, CONSUMER)
+            position = await outbox.claim(session, self.consumer)
             if position is None:
                 return None
             batch = await outbox.read_after(session, position, limit=BATCH)
@@ -105,5 +107,5 @@ class Dispatcher:
                 if event.channels:
                     await self.broker.publish(Envelope.of(event).encode())
             if batch:
-                await outbox.advance(session, CONSUMER, batch[-1].seq)
+                await outbox.advance(session, self.consumer, batch[-1].seq)
             return len(batch)

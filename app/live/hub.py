@@ -33,6 +33,7 @@ log = logging.getLogger("tandem.live")
 CLOSE_TRY_AGAIN = 1013  # queue overflow or a stuck client: reconnect and resume
 CLOSE_UNAUTHORIZED = 4401
 REPLAY_PAGE = 500
+CLOSE_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +92,15 @@ class Connection:
         self.channels: frozenset[str] = frozenset()
         # The highest event id handled; a live event at or below it is a duplicate.
         self.cursor = cursor
-        self.queue: asyncio.Queue[str] = asyncio.Queue(hub.send_queue)
-        self.closed = asyncio.Event()
-        self.close_code = 1000
+        self.closing = False
+        # Messages waiting to be sent, drained by a sender task that exists only while there
+        # is something to send: an idle connection costs no task of its own.
+        self._queue: deque[str] = deque()
+        self._sender: asyncio.Task[None] | None = None
         self._replaying = False
         self._held: list[Envelope] = []
-        self._sent_live: deque[int] = deque(maxlen=1024)
+        self._sent_live: deque[int] = deque(maxlen=256)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._sender = asyncio.create_task(self._send_loop())
 
     # Called by the hub's routing loop: never blocks.
 
@@ -126,32 +128,53 @@ class Connection:
         )
 
     def _put_nowait(self, message: str) -> None:
-        try:
-            self.queue.put_nowait(message)
-        except asyncio.QueueFull:
+        if self.closing:
+            return
+        if len(self._queue) >= self.hub.send_queue:
             log.info("closing live connection of user %s: send queue full", self.user.id)
             self.close(CLOSE_TRY_AGAIN)
+            return
+        self._queue.append(message)
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send_all())
 
     async def _put(self, message: str) -> None:
-        try:
-            await asyncio.wait_for(self.queue.put(message), self.hub.send_timeout)
-        except TimeoutError:
-            self.close(CLOSE_TRY_AGAIN)
+        """Queue a replayed message, waiting (up to the send timeout) for room."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.hub.send_timeout
+        while len(self._queue) >= self.hub.send_queue and not self.closing:
+            if loop.time() > deadline:
+                self.close(CLOSE_TRY_AGAIN)
+                return
+            await asyncio.sleep(0.01)
+        self._put_nowait(message)
 
-    async def _send_loop(self) -> None:
+    async def _send_all(self) -> None:
         try:
-            while True:
-                message = await self.queue.get()
+            while self._queue and not self.closing:
+                message = self._queue.popleft()
                 await asyncio.wait_for(self.websocket.send_text(message), self.hub.send_timeout)
         except TimeoutError:
             self.close(CLOSE_TRY_AGAIN)
-        except Exception:  # the peer went away; the endpoint notices and cleans up
-            self.close(1006)
+        except Exception:  # the peer went away; the endpoint's receive loop notices
+            self.closing = True
+        finally:
+            self._sender = None
 
     def close(self, code: int) -> None:
-        if not self.closed.is_set():
-            self.close_code = code
-            self.closed.set()
+        """Close the socket with `code` (once); the endpoint's receive loop then ends."""
+        if not self.closing:
+            self.closing = True
+            self._queue.clear()
+            self.spawn(self._close(code))
+
+    async def _close(self, code: int) -> None:
+        if self._sender is not None and self._sender is not asyncio.current_task():
+            self._sender.cancel()
+        with contextlib.suppress(Exception):
+            # A stuck client may never take the close frame; it is queued, and the protocol's
+            # ping timeout ends the connection if the client never reads again.
+            await asyncio.wait_for(self.websocket.close(code), CLOSE_TIMEOUT)
 
     def spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -159,10 +182,12 @@ class Connection:
         task.add_done_callback(self._tasks.discard)
 
     async def shutdown(self) -> None:
-        self._sender.cancel()
-        for task in list(self._tasks):
+        """Stop this connection's tasks (the socket has gone)."""
+        self.closing = True
+        tasks = [t for t in (self._sender, *self._tasks) if t is not None]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(self._sender, *self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # Replay from the database.
 
@@ -172,7 +197,7 @@ class Connection:
         self._replaying = True
         try:
             position, sent_live = after, set(self._sent_live)
-            while not self.closed.is_set():
+            while not self.closing:
                 async with transaction(self.hub.sessionmaker, write=False) as session:
                     page = await outbox.read_for_channels(
                         session, self.channels, position, limit=REPLAY_PAGE

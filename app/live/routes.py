@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +20,6 @@ from app.posts import repository as posts_repo
 router = APIRouter(tags=["live"])
 
 AUTH_TIMEOUT = 5.0
-CLOSE_TIMEOUT = 2.0
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -65,18 +63,11 @@ async def stream(websocket: WebSocket) -> None:
         hub, websocket, user=user, viewer=viewer, token_hash=auth.token_hash(token), cursor=cursor
     )
     hub.attach(connection, channels)
-    receiving = asyncio.create_task(_receive(connection))
     try:
-        await asyncio.wait(
-            [receiving, asyncio.create_task(connection.closed.wait())],
-            return_when=asyncio.FIRST_COMPLETED,
-        )
+        await _receive(connection)
     finally:
         hub.detach(connection)
-        receiving.cancel()
         await connection.shutdown()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(websocket.close(connection.close_code), CLOSE_TIMEOUT)
 
 
 async def _receive(connection: Connection) -> None:
@@ -95,8 +86,9 @@ async def _receive(connection: Connection) -> None:
                 await connection.resume(max(0, body["after"]))
             elif kind == "watch" and isinstance(body.get("post_id"), int):
                 await _watch(connection, body["post_id"])
-    except (WebSocketDisconnect, RuntimeError):
-        connection.close(1000)
+    except (WebSocketDisconnect, RuntimeError, KeyError):
+        # Gone, closed by us (a 1013 or 4401 from `Connection.close`), or a binary frame.
+        return
 
 
 async def _watch(connection: Connection, post_id: int) -> None:

@@ -23,7 +23,7 @@ from tests.live.servers import AppServer, app_server
 
 _seq = count(1)
 PASSWORD = "correct horse battery"
-RECEIVE_TIMEOUT = 5.0
+RECEIVE_TIMEOUT = 10.0
 
 
 @dataclass

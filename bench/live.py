@@ -51,6 +51,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=30.0, help="seconds of posting per step")
     p.add_argument("--name", required=True, help="results go to bench/results/NAME.json")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--ws", default="websockets-sansio", help="uvicorn's WebSocket implementation (--ws)"
+    )
     return p.parse_args(argv)
 
 
@@ -192,7 +195,7 @@ def analyse(
 async def step(
     args: argparse.Namespace, n: int, tokens: list[str], writer: str, slugs: list[str], tmp: Path
 ) -> dict[str, Any]:
-    env = {"TANDEM_REDIS_URL": args.redis_url, "TANDEM_DB_POOL_SIZE": "10"}
+    env = {"TANDEM_REDIS_URL": args.redis_url, "UVICORN_WS": args.ws}
     with (
         app_server(args.database_url, tmp, **env) as a,
         app_server(args.database_url, tmp, **env) as b,
@@ -260,6 +263,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "database": redact(args.database_url),
         "broker": redact(args.redis_url),
         "processes": 2,
+        "uvicorn_ws": args.ws,
         "rate_posts_per_s": args.rate,
         "duration_s": args.duration,
         "accounts": ACCOUNTS,

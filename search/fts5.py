@@ -135,7 +135,7 @@ class Fts5Backend:
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {docs} (rowid INTEGER PRIMARY KEY, "
             "id TEXT NOT NULL UNIQUE, department TEXT, kind TEXT, author_handle TEXT, "
-            "post_id TEXT, created_at INTEGER, data TEXT NOT NULL)"
+            "post_id TEXT, created_at INTEGER, restricted INTEGER NOT NULL, data TEXT NOT NULL)"
         )
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {tags} (field TEXT NOT NULL, value TEXT NOT NULL, "
@@ -192,11 +192,17 @@ class Fts5Backend:
             scalars[3] = None if scalars[3] is None else str(scalars[3])  # post_id as text
             (rowid,) = conn.execute(
                 f"INSERT INTO {d} (id, department, kind, author_handle, post_id, created_at, "
-                "data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "restricted, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                 "department = excluded.department, kind = excluded.kind, "
                 "author_handle = excluded.author_handle, post_id = excluded.post_id, "
-                "created_at = excluded.created_at, data = excluded.data RETURNING rowid",
-                [str(doc["id"]), *scalars, json.dumps(doc, ensure_ascii=False)],
+                "created_at = excluded.created_at, restricted = excluded.restricted, "
+                "data = excluded.data RETURNING rowid",
+                [
+                    str(doc["id"]),
+                    *scalars,
+                    int(bool(doc.get("restricted_by"))),
+                    json.dumps(doc, ensure_ascii=False),
+                ],
             ).fetchone()
             conn.execute(f"DELETE FROM {fts} WHERE rowid = ?", (rowid,))
             texts = []
@@ -268,9 +274,11 @@ class Fts5Backend:
         where: list[str] = []
         params: list[Any] = []
         if spec.restricted and query.deny:
+            # Only restricted documents are probed, each by its own few keys (the unary + keeps
+            # SQLite from seeking once per denied key); the denied list is built once.
             where.append(
-                f"NOT EXISTS (SELECT 1 FROM {tags} g WHERE g.doc = d.rowid AND "
-                "g.field = 'restricted_by' AND g.value IN (SELECT value FROM json_each(?)))"
+                f"(d.restricted = 0 OR NOT EXISTS (SELECT 1 FROM {tags} g WHERE g.doc = d.rowid "
+                "AND g.field = 'restricted_by' AND +g.value IN (SELECT value FROM json_each(?))))"
             )
             params.append(json.dumps(sorted(set(query.deny))))
         for name, value in query.filter_values().items():
@@ -298,51 +306,58 @@ class Fts5Backend:
         match = match_expression(query.q)
         if match is not None:
             weights = ", ".join(str(w) for w in spec.weights)
-            source = (
+            ranked = (
                 f"WITH m AS MATERIALIZED (SELECT rowid AS doc, bm25({fts}, {weights}) AS rank "
                 f"FROM {fts} WHERE {fts} MATCH ?) "
+                f"SELECT d.rowid, d.data, m.rank FROM m JOIN {d} d ON d.rowid = m.doc "
+                f"WHERE {where} ORDER BY m.rank, d.created_at DESC, d.rowid DESC"
+            )
+            # Totals and facets need no ranking: skip bm25, the costly part of a big match.
+            counted = (
+                f"WITH m AS MATERIALIZED (SELECT rowid AS doc FROM {fts} WHERE {fts} MATCH ?) "
                 f"SELECT {{cols}} FROM m JOIN {d} d ON d.rowid = m.doc WHERE {where}"
             )
             source_params: list[Any] = [match, *params]
-            order = "m.rank, d.created_at DESC, d.rowid DESC"
-            rank = "m.rank"
         else:
-            source = f"SELECT {{cols}} FROM {d} d WHERE {where}"
+            ranked = (
+                f"SELECT d.rowid, d.data, NULL FROM {d} d WHERE {where} "
+                "ORDER BY d.created_at DESC, d.rowid DESC"
+            )
+            counted = f"SELECT {{cols}} FROM {d} d WHERE {where}"
             source_params = params
-            order = "d.created_at DESC, d.rowid DESC"
-            rank = "NULL"
         rows = conn.execute(
-            source.format(cols=f"d.rowid, d.data, {rank}, count(*) OVER ()")
-            + f" ORDER BY {order} LIMIT ? OFFSET ?",
-            [*source_params, query.limit, offset],
+            ranked + " LIMIT ? OFFSET ?", [*source_params, query.limit, offset]
         ).fetchall()
-        if rows:
-            total = int(rows[0][3])
-        else:
-            (total,) = conn.execute(source.format(cols="count(*)"), source_params).fetchone()
         facets: dict[str, dict[str, int]] = {name: {} for name in query.facets}
         if query.facets:
+            # One grouped pass gives every facet and, summed, the total.
             columns = ", ".join(f"d.{name}" for name in query.facets)
+            total = 0
             for *values, n in conn.execute(
-                source.format(cols=f"{columns}, count(*)") + f" GROUP BY {columns}",
+                counted.format(cols=f"{columns}, count(*)") + f" GROUP BY {columns}",
                 source_params,
             ):
+                total += n
                 for name, value in zip(query.facets, values, strict=True):
                     if value is not None:
                         facets[name][value] = facets[name].get(value, 0) + n
+        elif offset == 0 and len(rows) < query.limit:
+            total = len(rows)
+        else:
+            (total,) = conn.execute(counted.format(cols="count(*)"), source_params).fetchone()
         snippets: dict[int, str] = {}
-        if match is not None and rows:
+        if match is not None:
             column = spec.searchable.index(spec.snippet_field)
-            snippets = dict(
-                conn.execute(
-                    f"SELECT rowid, snippet({fts}, {column}, ?, ?, '…', {SNIPPET_TOKENS}) "
-                    f"FROM {fts} WHERE {fts} MATCH ? AND rowid IN "
-                    "(SELECT value FROM json_each(?))",
-                    (MARK_PRE, MARK_POST, match, json.dumps([r[0] for r in rows])),
-                ).fetchall()
+            statement = (
+                f"SELECT snippet({fts}, {column}, ?, ?, '…', {SNIPPET_TOKENS}) "
+                f"FROM {fts} WHERE {fts} MATCH ? AND rowid = ?"
             )
+            for rowid, _, _ in rows:
+                found = conn.execute(statement, (MARK_PRE, MARK_POST, match, rowid)).fetchone()
+                if found is not None:
+                    snippets[rowid] = found[0]
         hits = []
-        for rowid, data, score, _ in rows:
+        for rowid, data, score in rows:
             doc = json.loads(data)
             marked = snippets.get(rowid)
             if marked is not None and MARK_PRE in marked:

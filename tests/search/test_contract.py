@@ -18,6 +18,7 @@ from search import (
     InvalidSearch,
     MeilisearchBackend,
     SearchBackend,
+    SearchError,
     SearchQuery,
     SearchUnavailable,
 )
@@ -424,3 +425,30 @@ async def test_an_unreachable_meilisearch_raises_search_unavailable() -> None:
         await backend.ensure_indexes()
     health = await backend.health()
     assert health["status"] == "unavailable"
+
+
+async def test_a_failed_engine_operation_is_an_error(search_backend: SearchBackend) -> None:
+    with pytest.raises(SearchError):
+        await search_backend.finish_rebuild(POSTS, "posts__rebuild_000000000000")
+
+
+async def test_comments_filter_by_their_posts_accounts_and_topics(
+    search_backend: SearchBackend, comment: Make
+) -> None:
+    await search_backend.upsert(
+        COMMENTS,
+        [
+            comment(1, body="great call", accounts=["acme"], topics=["pricing"]),
+            comment(2, body="great news", accounts=["globex"], department="sales"),
+        ],
+    )
+    result = await search_backend.search(
+        COMMENTS, SearchQuery(q="great", account="acme", facets=["department"])
+    )
+    assert ids(result) == [1]
+    assert result.facets == {"department": {"marketing": 1}}
+    assert result.hits[0].type == "comment"
+    assert result.hits[0].fields["post_id"] == 1
+    assert ids(await search_backend.search(COMMENTS, SearchQuery(q="great", topic="pricing"))) == [
+        1
+    ]

@@ -10,6 +10,7 @@ applies that inside the engine, so hits, totals, facets and snippets agree.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
@@ -183,8 +184,8 @@ def spec_for(index: str) -> IndexSpec:
 
 
 def clean_text(value: str) -> str:
-    """Text with control characters (our highlight placeholders among them) removed."""
-    return _CONTROL.sub("", value)
+    """NFC text with control characters (our highlight placeholders among them) removed."""
+    return unicodedata.normalize("NFC", _CONTROL.sub("", value))
 
 
 def normalize(spec: IndexSpec, doc: Mapping[str, Any]) -> dict[str, Any]:

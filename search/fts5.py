@@ -24,6 +24,7 @@ import json
 import re
 import secrets
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -76,7 +77,7 @@ def _join_cjk(text: str) -> str:
 
 def match_expression(q: str) -> str | None:
     """A safe FTS5 query for user text: quoted words, all required, the last as a prefix."""
-    words = _WORD.findall(q)[:MAX_TERMS]
+    words = _WORD.findall(unicodedata.normalize("NFC", q))[:MAX_TERMS]
     if not words:
         return None
     terms = ['"' + _split_cjk(w).strip().replace('"', '""') + '"' for w in words]

@@ -77,6 +77,8 @@ async def test_accents_do_not_matter(search_backend: SearchBackend, post: Make) 
     assert ids(await search_backend.search(POSTS, SearchQuery(q="cafe"))) == [1]
     assert ids(await search_backend.search(POSTS, SearchQuery(q="zurich"))) == [1]
     assert ids(await search_backend.search(POSTS, SearchQuery(q="résumé"))) == [2]
+    # Decomposed accents (e + U+0301) in the query mean the same.
+    assert ids(await search_backend.search(POSTS, SearchQuery(q="cafe\u0301"))) == [1]
 
 
 async def test_non_latin_text_is_found(search_backend: SearchBackend, post: Make) -> None:
@@ -278,6 +280,18 @@ async def test_restricted_posts_never_reach_a_denied_viewer(
     # An empty query (browse) obeys the same rule.
     result = await search_backend.search(POSTS, SearchQuery(deny=["g1"]))
     assert sorted(ids(result)) == [1, 3]
+
+
+async def test_a_post_moved_into_a_private_group_disappears(
+    search_backend: SearchBackend, post: Make
+) -> None:
+    await search_backend.upsert(POSTS, [post(1, body="reorg plan")])
+    assert ids(await search_backend.search(POSTS, SearchQuery(q="reorg", deny=["g4"]))) == [1]
+    await search_backend.upsert(POSTS, [post(1, body="reorg plan", restricted_by=["g4"])])
+    result = await search_backend.search(POSTS, SearchQuery(q="reorg", deny=["g4"]))
+    assert (ids(result), result.estimated_total) == ([], 0)
+    await search_backend.upsert(POSTS, [post(1, body="reorg plan", restricted_by=[])])
+    assert ids(await search_backend.search(POSTS, SearchQuery(q="reorg", deny=["g4"]))) == [1]
 
 
 async def test_restricted_comments_and_accounts_stay_hidden(

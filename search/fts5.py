@@ -58,6 +58,10 @@ _SHADOW_NAME = re.compile(r"([a-z]+)__rebuild_([0-9a-f]{12})")
 _SCALARS = ("department", "kind", "author_handle", "post_id", "created_at")
 _TAGGED = ("accounts", "topics", "restricted_by")
 SNIPPET_TOKENS = 24
+# Above this many matching documents, hits come newest first instead of by bm25: scoring
+# every match is what makes a query for a near-universal word slow, and a word that is in
+# most posts says little about relevance anyway (Meilisearch has searchCutoffMs for this).
+RANK_CUTOFF = 10_000
 MAX_TERMS = 16
 
 # Han, hiragana, katakana (and half-width katakana): scripts written without spaces.
@@ -97,8 +101,9 @@ class Fts5Backend:
 
     engine = "sqlite-fts5"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, rank_cutoff: int = RANK_CUTOFF) -> None:
         self.path = str(path)
+        self.rank_cutoff = rank_cutoff
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-fts5")
         self._conn: sqlite3.Connection | None = None
 
@@ -305,7 +310,13 @@ class Fts5Backend:
         d, fts = _ident(f"{t}_docs"), _ident(f"{t}_fts")
         where, params = self._conditions(t, spec, query)
         match = match_expression(query.q)
+        by_relevance = False
         if match is not None:
+            (matching,) = conn.execute(
+                f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (match,)
+            ).fetchone()
+            by_relevance = matching <= self.rank_cutoff
+        if match is not None and by_relevance:
             weights = ", ".join(str(w) for w in spec.weights)
             ranked = (
                 f"WITH m AS MATERIALIZED (SELECT rowid AS doc, bm25({fts}, {weights}) AS rank "
@@ -319,6 +330,16 @@ class Fts5Backend:
                 f"SELECT {{cols}} FROM m JOIN {d} d ON d.rowid = m.doc WHERE {where}"
             )
             source_params: list[Any] = [match, *params]
+        elif match is not None:
+            # Walks the created_at index and stops at the page; the matches are one set.
+            matched = f"d.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
+            by_date = _ident(f"{t}_docs_created_at")
+            ranked = (
+                f"SELECT d.rowid, d.data, NULL FROM {d} d INDEXED BY {by_date} "
+                f"WHERE {matched} AND {where} ORDER BY d.created_at DESC, d.rowid DESC"
+            )
+            counted = f"SELECT {{cols}} FROM {d} d WHERE {matched} AND {where}"
+            source_params = [match, *params]
         else:
             ranked = (
                 f"SELECT d.rowid, d.data, NULL FROM {d} d WHERE {where} "
@@ -349,14 +370,27 @@ class Fts5Backend:
         snippets: dict[int, str] = {}
         if match is not None:
             column = spec.searchable.index(spec.snippet_field)
-            statement = (
-                f"SELECT snippet({fts}, {column}, ?, ?, '…', {SNIPPET_TOKENS}) "
-                f"FROM {fts} WHERE {fts} MATCH ? AND rowid = ?"
-            )
-            for rowid, _, _ in rows:
-                found = conn.execute(statement, (MARK_PRE, MARK_POST, match, rowid)).fetchone()
-                if found is not None:
-                    snippets[rowid] = found[0]
+            snippet = f"snippet({fts}, {column}, ?, ?, '…', {SNIPPET_TOKENS})"
+            if by_relevance:
+                # A seek per hit: cheap while the match set is small (the relevance case).
+                for rowid, _, _ in rows:
+                    found = conn.execute(
+                        f"SELECT {snippet} FROM {fts} WHERE {fts} MATCH ? AND rowid = ?",
+                        (MARK_PRE, MARK_POST, match, rowid),
+                    ).fetchone()
+                    if found is not None:
+                        snippets[rowid] = found[0]
+            elif rows:
+                # Newest-first pages are a narrow rowid range of a big match set: one pass.
+                page = {r[0] for r in rows}
+                for rowid, text in conn.execute(
+                    f"SELECT rowid, {snippet} FROM {fts} "
+                    f"WHERE {fts} MATCH ? AND rowid BETWEEN ? AND ?",
+                    (MARK_PRE, MARK_POST, match, min(page), max(page)),
+                ):
+                    if rowid in page:
+                        snippets[rowid] = text
+
         hits = []
         for rowid, data, score in rows:
             doc = json.loads(data)

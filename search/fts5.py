@@ -11,6 +11,11 @@ with joins and NOT EXISTS in one WHERE lets the planner drive from the docs tabl
 the FTS index per row. Visibility, filters, totals and facets all read the same filtered
 set, so nothing the viewer may not see is counted.
 
+Ranking is bm25 (title weighted x3), ties newest first. A query whose words match more than
+`rank_cutoff` documents (10,000 by default) lists them newest first instead: scoring every
+match is what makes a near-universal word slow, and such a word says little about relevance.
+FTS5 has no typo tolerance; the last word is a prefix.
+
 User text never reaches MATCH as syntax: each word becomes a quoted FTS5 string, the last
 one a prefix query, and Han/kana characters are indexed and queried one per token (the
 unicode61 tokenizer does not segment Japanese or Chinese), so a word inside a run of them

@@ -299,10 +299,11 @@ class Fts5Backend:
             elif name == "until":
                 where.append("d.created_at <= ?")
             elif field in spec.multi_valued:
+                # Uncorrelated: the tagged set is built once from the (field, value) key.
                 where.append(
-                    f"EXISTS (SELECT 1 FROM {tags} g WHERE g.field = '{field}' "
-                    "AND g.value = ? AND g.doc = d.rowid)"
+                    f"d.rowid IN (SELECT g.doc FROM {tags} g WHERE g.field = ? AND g.value = ?)"
                 )
+                params.append(field)
             else:
                 where.append(f"d.{field} = ?")
             params.append(value if name in ("since", "until") else str(value))

@@ -94,6 +94,42 @@ def match_expression(q: str) -> str | None:
     return " ".join(terms)
 
 
+def _fold(word: str) -> str:
+    """A word as unicode61 with remove_diacritics compares it: no accents, case-folded."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def highlight(text: str, q: str, words: int = SNIPPET_TOKENS) -> str | None:
+    """A cropped passage of `text` with the words of `q` (the last as a prefix) between the
+    mark placeholders, computed in Python: for pages of a near-universal word, where asking
+    FTS5 for snippet() would walk the word's whole doclist once per hit. None if no word of
+    `q` is found (or it is written in a script FTS5 indexes per character)."""
+    terms = [_fold(w) for w in _WORD.findall(unicodedata.normalize("NFC", q))[:MAX_TERMS]]
+    if not terms or any(_CJK_CHAR.search(t) for t in terms):
+        return None
+    whole, last = set(terms[:-1]), terms[-1]
+    tokens = list(_WORD.finditer(text))
+
+    def hit(token: str) -> bool:
+        folded = _fold(token)
+        return folded in whole or folded.startswith(last)
+
+    first = next((i for i, m in enumerate(tokens) if hit(m.group())), None)
+    if first is None:
+        return None
+    start = max(0, min(first - words // 4, len(tokens) - words))
+    window = tokens[start : start + words]
+    out = ["…" if start > 0 else ""]
+    position = window[0].start()
+    for m in window:
+        out.append(text[position : m.start()])
+        out.append(f"{MARK_PRE}{m.group()}{MARK_POST}" if hit(m.group()) else m.group())
+        position = m.end()
+    out.append("…" if start + words < len(tokens) else text[position:])
+    return "".join(out)
+
+
 def _ident(name: str) -> str:
     # Table names come from the schema or from begin_rebuild, never from users; check anyway.
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
@@ -386,16 +422,21 @@ class Fts5Backend:
                     ).fetchone()
                     if found is not None:
                         snippets[rowid] = found[0]
-            elif rows:
-                # Newest-first pages are a narrow rowid range of a big match set: one pass.
-                page = {r[0] for r in rows}
-                for rowid, text in conn.execute(
-                    f"SELECT rowid, {snippet} FROM {fts} "
-                    f"WHERE {fts} MATCH ? AND rowid BETWEEN ? AND ?",
-                    (MARK_PRE, MARK_POST, match, min(page), max(page)),
-                ):
-                    if rowid in page:
-                        snippets[rowid] = text
+            elif _CJK_CHAR.search(query.q):
+                # Per-character scripts: only FTS5 knows where the phrase matched.
+                for rowid, _, _ in rows:
+                    found = conn.execute(
+                        f"SELECT {snippet} FROM {fts} WHERE {fts} MATCH ? AND rowid = ?",
+                        (MARK_PRE, MARK_POST, match, rowid),
+                    ).fetchone()
+                    if found is not None:
+                        snippets[rowid] = found[0]
+            else:
+                for rowid, data, _ in rows:
+                    text = str(json.loads(data).get(spec.snippet_field) or "")
+                    marked = highlight(text, query.q)
+                    if marked is not None:
+                        snippets[rowid] = marked
 
         hits = []
         for rowid, data, score in rows:

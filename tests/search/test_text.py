@@ -12,7 +12,7 @@ from search.backend import (
     safe_snippet,
 )
 from search.documents import MARK_POST, MARK_PRE, SPECS, InvalidDocument, normalize
-from search.fts5 import match_expression
+from search.fts5 import highlight, match_expression
 
 P, Q = MARK_PRE, MARK_POST
 
@@ -76,3 +76,27 @@ def test_cursors_round_trip_and_refuse_garbage() -> None:
 )
 def test_user_text_becomes_quoted_terms(q: str, expression: str | None) -> None:
     assert match_expression(q) == expression
+
+
+@pytest.mark.parametrize(
+    ("text", "q", "marked"),
+    [
+        ("The Café opened", "cafe", f"The {P}Café{Q} opened"),
+        ("pricing and PRICES", "price", f"pricing and {P}PRICES{Q}"),
+        ("big deal, bigger deals", "big deal", f"{P}big{Q} {P}deal{Q}, bigger {P}deals{Q}"),
+        ("nothing here", "absent", None),
+        ("東京で会議", "会議", None),
+    ],
+)
+def test_python_highlight_follows_the_fts5_rules(text: str, q: str, marked: str | None) -> None:
+    assert highlight(text, q) == marked
+
+
+def test_python_highlight_crops_around_the_first_match() -> None:
+    text = " ".join(f"w{i}" for i in range(100)) + " target " + " ".join("x" * 3 for _ in range(50))
+    marked = highlight(text, "target", words=8)
+    assert marked is not None
+    assert marked.startswith("…")
+    assert marked.endswith("…")
+    assert f"{P}target{Q}" in marked
+    assert len(marked.split()) == 8

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.core.pagination import PageQuery
 from app.core.web import Page
 from app.feeds import service
-from app.posts.pages import KIND_LABELS, feed_page
+from app.posts.pages import feed_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,15 +18,13 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 async def home(ctx: Page, page: PageQuery) -> Response:
     items, cursor = await service.home(ctx.session, ctx.viewer, page)
-    return await feed_page(
-        ctx, "feeds/home.html", items, cursor, tab="following", kinds=KIND_LABELS
-    )
+    return await feed_page(ctx, "feeds/home.html", items, cursor, tab="following")
 
 
 @router.get("/company")
 async def company(ctx: Page, page: PageQuery) -> Response:
     items, cursor = await service.company(ctx.session, ctx.viewer, page)
-    return await feed_page(ctx, "feeds/home.html", items, cursor, tab="company", kinds=KIND_LABELS)
+    return await feed_page(ctx, "feeds/home.html", items, cursor, tab="company")
 
 
 @router.get("/search")

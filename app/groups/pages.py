@@ -9,7 +9,7 @@ from app.core.pagination import PageParams, PageQuery
 from app.core.web import Page, see_other
 from app.feeds import service as feeds
 from app.groups import service
-from app.posts.pages import KIND_LABELS, feed_page
+from app.posts.pages import feed_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +33,6 @@ async def group_page(slug: str, ctx: Page, page: PageQuery) -> Response:
         members=members,
         member_count=counts.get(group.id, 0),
         is_member=group.id in ctx.viewer.group_ids,
-        kinds=KIND_LABELS,
     )
 
 

@@ -37,7 +37,13 @@ async def feed_page(
 ) -> Response:
     """A page built around a feed; `?fragment=1` answers only the next cards (load more)."""
     reacted = await repository.reacted_kinds(ctx.session, ctx.user.id, [p.id for p in items])
-    values = {"posts": items, "next_cursor": cursor, "reacted": reacted, **context}
+    values = {
+        "posts": items,
+        "next_cursor": cursor,
+        "reacted": reacted,
+        "kinds": KIND_LABELS,
+        **context,
+    }
     if ctx.request.query_params.get("fragment"):
         return ctx.render("_feed_items.html", **values)
     return ctx.render(name, **values)

@@ -82,8 +82,10 @@ async def _seed(database_url: str) -> World:
                 nina,
                 "## What we learned\n\nReps told us the same objection three times: *price*.\n\n"
                 "- Lead with the ROI calculator\n- Bring a customer story\n\n"
-                + "More words. "
-                * 300,
+                + "Spreadsheets feel free, so the comparison has to be about the hours a "
+                "planning team spends reconciling them every quarter. "
+                * 12
+                + "\n\n> The ROI calculator did more than any slide. (a rep, after the call)",
                 kind="blog",
                 title="How we position pricing against spreadsheets",
             )

@@ -124,9 +124,15 @@ _MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/r
 
 
 def wants_page(request: Request) -> bool:
-    """True for the HTML side of the app (everything outside /api and the machine paths)."""
+    """True for a browser on the HTML side of the app: outside /api and the machine paths,
+    and not an API client (one that sends a bearer token or asks for JSON only)."""
     path = request.url.path
-    return not path.startswith(_MACHINE_PREFIXES) and path not in _MACHINE_PATHS
+    if path.startswith(_MACHINE_PREFIXES) or path in _MACHINE_PATHS:
+        return False
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return False
+    accept = request.headers.get("accept", "")
+    return not ("application/json" in accept and "text/html" not in accept)
 
 
 def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:

@@ -48,3 +48,15 @@ def test_human_dates() -> None:
     assert human_time(datetime(2024, 3, 2, 9, 0), now) == "2 Mar 2024"
     assert exact_time(datetime(2026, 3, 2, 9, 5)) == "2026-03-02 09:05 UTC"
     assert reading_time("word " * 10) == "1 min read"
+
+
+async def test_api_clients_get_json_errors_on_any_path(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    sam = await make_user(app, "sam")
+    response = await client.get("/nowhere", headers={"Accept": "application/json"})
+    assert response.json()["error"]["code"] == "not_found"
+    response = await client.get("/nowhere", headers=sam.headers)
+    assert response.json()["error"]["code"] == "not_found"
+    response = await client.get("/nowhere", headers={"Accept": "text/html,*/*"})
+    assert response.headers["content-type"].startswith("text/html")

@@ -28,6 +28,12 @@ async def mark_all_read(ctx: Page) -> Response:
     return see_other("/notifications")
 
 
+@router.post("/notifications/{notification_id}/read")
+async def mark_one_read(notification_id: PathId, ctx: Page) -> Response:
+    await service.mark_read(ctx.session, user_id=ctx.user.id, ids=[notification_id], all_=False)
+    return see_other("/notifications")
+
+
 @router.post("/notifications/{notification_id}/open")
 async def open_notification(notification_id: PathId, ctx: Page) -> Response:
     """Mark one read and go to what it is about (the post, at the comment)."""

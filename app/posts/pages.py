@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from app.core.deps import DbSession, Principal
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import MAX_LIMIT, PageParams
+from app.core.templating import PAGE_HEADERS
 from app.core.text import render_markdown
 from app.core.types import PathId
 from app.core.web import Page, PageContext, safe_next, see_other
@@ -37,9 +39,12 @@ async def feed_page(
 ) -> Response:
     """A page built around a feed; `?fragment=1` answers only the next cards (load more)."""
     reacted = await repository.reacted_kinds(ctx.session, ctx.user.id, [p.id for p in items])
+    params = {k: v for k, v in ctx.request.query_params.items() if k not in {"cursor", "fragment"}}
+    more = f"?{urlencode({**params, 'cursor': cursor})}" if cursor else None
     values = {
         "posts": items,
         "next_cursor": cursor,
+        "more_url": more,
         "reacted": reacted,
         "kinds": KIND_LABELS,
         **context,
@@ -106,7 +111,7 @@ async def create_post(
 @router.post("/posts/preview")
 async def preview(_principal: Principal, body: BodyField = "") -> HTMLResponse:
     """The server's rendering of a draft (sanitized like a published post)."""
-    return HTMLResponse(render_markdown(body))
+    return HTMLResponse(render_markdown(body), headers=PAGE_HEADERS)
 
 
 @router.get("/posts/{post_id}")

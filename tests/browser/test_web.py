@@ -138,6 +138,17 @@ def test_reaction_button_toggles_through_the_api_with_csrf(tab: Any, live_server
     assert like.inner_text().strip().endswith("1")
 
 
+def test_load_more_appends_the_next_cards_in_place(tab: Any) -> None:
+    page = tab("sam").page
+    page.goto("/company?limit=2")
+    cards = page.locator("article.post-card")
+    assert cards.count() == 2
+    page.get_by_role("link", name="Load more").click()
+    cards.nth(3).wait_for()
+    assert page.url.endswith("/company?limit=2")  # no navigation: the script fetched a fragment
+    assert page.locator("[data-load-more]").count() == 1
+
+
 PAGES = {
     "login": None,
     "home": "/",

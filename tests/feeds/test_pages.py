@@ -39,6 +39,7 @@ async def test_load_more_follows_the_cursor_and_serves_fragments(
     first = await page(client, "/company?limit=2")
     assert "note number 2" in first
     assert "note number 0" not in first
+    assert 'href="?limit=2&amp;cursor=' in first  # the next page keeps the page size
     cursor = first.split("cursor=", 1)[1].split('"', 1)[0].split("&", 1)[0]
     fragment = await page(client, f"/company?limit=2&cursor={cursor}&fragment=1")
     assert "note number 0" in fragment

@@ -45,3 +45,16 @@ async def test_someone_elses_notification_cannot_be_opened(
     browse_as(client, kim)
     await submit(client, kim, f"/notifications/{note['id']}/open", expect=404)
     assert "You are all caught up" in await page(client, "/notifications")
+
+
+async def test_one_notification_can_be_marked_read_in_place(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    sam, kim = await make_user(app, "sam"), await make_user(app, "kim")
+    await api(client, kim, "PUT", "/api/v1/users/sam/follow", 204)
+    [note] = (await api(client, sam, "GET", "/api/v1/notifications"))["items"]
+    browse_as(client, sam)
+    assert f'action="/notifications/{note["id"]}/read"' in await page(client, "/notifications")
+    response = await submit(client, sam, f"/notifications/{note['id']}/read")
+    assert response.headers["location"] == "/notifications"
+    assert 'aria-label="Notifications, 0 unread"' in await page(client, "/notifications")

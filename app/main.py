@@ -14,7 +14,6 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-# The HTML side: server-rendered pages calling the same services as the JSON routers.
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
 from app.auth.pages import router as auth_pages
@@ -52,6 +51,7 @@ ROUTERS = (
     feeds_router,
     notifications_router,
 )
+# The HTML side: server-rendered pages calling the same services as the JSON routers.
 PAGE_ROUTERS = (
     auth_pages,
     feeds_pages,

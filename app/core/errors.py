@@ -150,7 +150,10 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         if error_page is None or not wants_page(request):
             return error_response(status, code, message, details, headers)
         if status == 401:
+            # Back to the page after signing in; a form post cannot be replayed, so home.
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            if request.method != "GET":
+                target = "/"
             return RedirectResponse("/login?next=" + quote(target, safe="/"), status_code=303)
         return await error_page(request, status, code, message)
 

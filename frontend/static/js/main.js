@@ -5,7 +5,8 @@ import { enhanceLoadMore } from "./load-more.js";
 import { enhancePreview } from "./preview.js";
 import { enhanceReactions } from "./reactions.js";
 
-function enhance(root) {
+// Exported for the live stream: cards it inserts get the same behaviours.
+export function enhance(root) {
   root.querySelectorAll("[data-autocomplete]").forEach(enhanceAutocomplete);
   root.querySelectorAll("[data-confirm]").forEach(enhanceConfirm);
   root.querySelectorAll("[data-editor]").forEach(enhancePreview);

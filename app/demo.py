@@ -1709,6 +1709,11 @@ def _logins() -> list[DemoLogin]:
     return [DemoLogin(people[h].email, DEMO_PASSWORD, label) for h, label in LOGINS]
 
 
+def demo_logins() -> list[DemoLogin]:
+    """The demo users to sign in as (the login page lists them in demo mode)."""
+    return _logins()
+
+
 async def seed(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,

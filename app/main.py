@@ -10,23 +10,34 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
+from app.auth.pages import router as auth_pages
 from app.auth.ratelimit import LoginLimiter
 from app.auth.routes import router as auth_router
 from app.config import Settings, get_settings
 from app.core.db import create_engine, session_factory
 from app.core.errors import ErrorResponse, error_response, install_error_handlers
+from app.core.templating import STATIC_DIR
+from app.core.web import error_page
+from app.feeds.pages import router as feeds_pages
 from app.feeds.routes import router as feeds_router
 from app.follows.routes import router as follows_router
+from app.groups.pages import router as groups_pages
 from app.groups.routes import router as groups_router
 from app.live import runtime as live_runtime
 from app.live.routes import router as live_router
+from app.notifications.pages import router as notifications_pages
 from app.notifications.routes import router as notifications_router
+from app.posts.pages import router as posts_pages
 from app.posts.routes import router as posts_router
+from app.topics.pages import router as topics_pages
 from app.topics.routes import router as topics_router
+from app.users.pages import router as users_pages
 from app.users.routes import router as users_router
 
 log = logging.getLogger("tandem")
@@ -43,11 +54,22 @@ ROUTERS = (
     notifications_router,
     live_router,
 )
+# The HTML side: server-rendered pages calling the same services as the JSON routers.
+PAGE_ROUTERS = (
+    auth_pages,
+    feeds_pages,
+    accounts_pages,
+    posts_pages,
+    users_pages,
+    topics_pages,
+    groups_pages,
+    notifications_pages,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    settings.resolved_secret_key()  # refuse to start without a usable secret
+    secret_key = settings.resolved_secret_key()  # refuse to start without a usable secret
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,12 +90,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.secret_key = secret_key
     app.state.login_limiter = LoginLimiter(
         per_email=settings.login_attempts_per_email,
         per_client=settings.login_attempts_per_client,
         window=settings.login_window_seconds,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, error_page=error_page)
 
     @app.exception_handler(IntegrityError)
     async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:
@@ -93,6 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

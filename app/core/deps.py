@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth
 from app.config import Settings
+from app.core import csrf
 from app.core.db import transaction
 from app.core.errors import Forbidden, Unauthorized
 from app.core.visibility import Viewer
@@ -38,6 +39,13 @@ def _settings(request: Request) -> Settings:
 
 AppSettings = Annotated[Settings, Depends(_settings)]
 
+
+def secret_key(request: Request) -> str:
+    """The resolved secret key, read once at startup (demo mode keeps it in a file)."""
+    key: str = request.app.state.secret_key
+    return key
+
+
 _bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/auth/token")
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
@@ -55,6 +63,9 @@ async def _principal(
     token = request_token(request, credentials)
     if not token:
         raise Unauthorized("Sign in first: send an Authorization: Bearer token.")
+    if credentials is None and request.method not in SAFE_METHODS:
+        # A cookie rides along on cross-site requests; the CSRF token proves the page is ours.
+        await csrf.require(request, secret=secret_key(request), seed=token)
     principal = await auth.principal_for_token(session, token)
     if principal is None:
         raise Unauthorized("The token is invalid, expired or revoked.")

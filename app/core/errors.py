@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -113,26 +115,69 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+# Renders an error page for a browser: (request, status, code, message) -> response.
+ErrorPage = Callable[[Request, int, str, str], Awaitable[Response]]
+
+# Paths that answer machines: they keep the JSON error shape whatever the Accept header says.
+_MACHINE_PREFIXES = ("/api/", "/static/")
+_MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/redoc"})
+
+
+def wants_page(request: Request) -> bool:
+    """True for a browser on the HTML side of the app: outside /api and the machine paths,
+    and not an API client (one that sends a bearer token or asks for JSON only)."""
+    path = request.url.path
+    if path.startswith(_MACHINE_PREFIXES) or path in _MACHINE_PATHS:
+        return False
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return False
+    accept = request.headers.get("accept", "")
+    return not ("application/json" in accept and "text/html" not in accept)
+
+
+def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
+    """JSON errors for the API; with `error_page`, error pages (and a redirect to sign in
+    instead of a 401) for the HTML routes."""
+
+    async def respond(
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        if error_page is None or not wants_page(request):
+            return error_response(status, code, message, details, headers)
+        if status == 401:
+            # Back to the page after signing in; a form post cannot be replayed, so home.
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            if request.method != "GET":
+                target = "/"
+            return RedirectResponse("/login?next=" + quote(target, safe="/"), status_code=303)
+        return await error_page(request, status, code, message)
+
     @app.exception_handler(AppError)
-    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return await respond(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         details = [
             {"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid")}
             for err in exc.errors()
         ]
-        return error_response(422, "validation_error", "The request is not valid.", details)
+        return await respond(request, 422, "validation_error", "The request is not valid.", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
+        return await respond(
+            request, exc.status_code, code, message, headers=dict(exc.headers or {})
+        )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+        return await respond(request, 500, "internal_error", "Something went wrong on our side.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
@@ -73,3 +73,27 @@ async def unfollow_topic(session: AsyncSession, *, user: User, name: str) -> Non
         delete(TopicFollow).where(TopicFollow.user_id == user.id, TopicFollow.topic_id == topic.id)
     )
     await _changed(session, user.id)
+
+
+async def is_following(
+    session: AsyncSession,
+    *,
+    user: User,
+    user_id: int | None = None,
+    account_id: int | None = None,
+    topic_id: int | None = None,
+) -> bool:
+    """Whether `user` follows the given person, account or topic (for follow buttons)."""
+    if user_id is not None:
+        stmt = select(UserFollow.followee_id).where(
+            UserFollow.follower_id == user.id, UserFollow.followee_id == user_id
+        )
+    elif account_id is not None:
+        stmt = select(AccountFollow.account_id).where(
+            AccountFollow.user_id == user.id, AccountFollow.account_id == account_id
+        )
+    else:
+        stmt = select(TopicFollow.topic_id).where(
+            TopicFollow.user_id == user.id, TopicFollow.topic_id == topic_id
+        )
+    return await session.scalar(stmt.limit(1)) is not None

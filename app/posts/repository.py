@@ -27,7 +27,15 @@ from app.core.db import dialect_name
 from app.core.visibility import Viewer
 from app.groups.models import Group
 from app.groups.schemas import GroupRef
-from app.posts.models import Comment, Post, PostAccount, PostKind, PostMention, PostTopic
+from app.posts.models import (
+    Comment,
+    Post,
+    PostAccount,
+    PostKind,
+    PostMention,
+    PostTopic,
+    Reaction,
+)
 from app.posts.schemas import AuthorRead, CommentRead, PostRead
 from app.topics.models import Topic
 from app.users.models import Department, User
@@ -207,3 +215,20 @@ async def read_comments(session: AsyncSession, comments: list[Comment]) -> list[
         )
         for c in comments
     ]
+
+
+async def reacted_kinds(
+    session: AsyncSession, user_id: int, post_ids: list[int]
+) -> dict[int, set[str]]:
+    """The reactions `user_id` has given, per post (pages show them as pressed buttons)."""
+    if not post_ids:
+        return {}
+    mine: dict[int, set[str]] = defaultdict(set)
+    rows = await session.execute(
+        select(Reaction.post_id, Reaction.kind).where(
+            Reaction.user_id == user_id, Reaction.post_id.in_(post_ids)
+        )
+    )
+    for post_id, kind in rows:
+        mine[post_id].add(kind)
+    return mine

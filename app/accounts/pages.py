@@ -1,0 +1,75 @@
+"""Accounts: the directory and the 360° page of one customer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from app.accounts import repository, service
+from app.core.pagination import PageQuery
+from app.core.web import Page, see_other
+from app.feeds import service as feeds
+from app.follows import service as follows
+from app.posts.pages import feed_page
+from app.users.models import Department, User
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/accounts")
+async def accounts_page(
+    ctx: Page, page: PageQuery, q: Annotated[str | None, Query(max_length=100)] = None
+) -> Response:
+    rows, cursor = await service.list_accounts(ctx.session, ctx.viewer, q=q, page=page)
+    owners = await service.owners(ctx.session, rows)
+    return ctx.render(
+        "accounts/list.html", accounts=rows, owners=owners, q=q or "", next_cursor=cursor
+    )
+
+
+@router.get("/accounts/{slug}")
+async def account_page(
+    slug: str, ctx: Page, page: PageQuery, department: Department | None = None
+) -> Response:
+    account = await service.get_visible(ctx.session, ctx.viewer, slug=slug)
+    owners = await service.owners(ctx.session, [account])
+    team = await repository.team(ctx.session, account)
+    contributors = await repository.contributors(ctx.session, ctx.viewer, account)
+    people: dict[str, list[tuple[User, int | None]]] = {}
+    counts = {u.id: n for u, n in contributors}
+    for user in team:
+        people.setdefault(user.department, []).append((user, counts.pop(user.id, None)))
+    for user, n in contributors:
+        if user.id in counts:
+            people.setdefault(user.department, []).append((user, n))
+    items, cursor = await feeds.account(
+        ctx.session,
+        ctx.viewer,
+        page,
+        account_id=account.id,
+        department=department.value if department else None,
+    )
+    return await feed_page(
+        ctx,
+        "accounts/detail.html",
+        items,
+        cursor,
+        account=account,
+        owner=owners.get(account.owner_id) if account.owner_id else None,
+        team_ids={u.id for u in team},
+        people=people,
+        department=department.value if department else None,
+        following=await follows.is_following(ctx.session, user=ctx.user, account_id=account.id),
+    )
+
+
+@router.post("/accounts/{slug}/follow")
+async def follow_account(slug: str, ctx: Page, follow: bool = True) -> Response:
+    account = await service.get_visible(ctx.session, ctx.viewer, slug=slug)
+    if follow:
+        await follows.follow_account(ctx.session, user=ctx.user, account=account)
+    else:
+        await follows.unfollow_account(ctx.session, user=ctx.user, account=account)
+    return see_other(f"/accounts/{account.slug}")

@@ -1,0 +1,198 @@
+"""Post pages: reading a post with its comments, writing and editing posts and blogs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.core.deps import DbSession, Principal
+from app.core.errors import Invalid, NotFound
+from app.core.pagination import MAX_LIMIT, PageParams
+from app.core.templating import PAGE_HEADERS
+from app.core.text import render_markdown
+from app.core.types import PathId
+from app.core.web import Page, PageContext, safe_next, see_other
+from app.groups import service as groups
+from app.posts import repository, service
+from app.posts.models import Post, ReactionKind
+from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostRead, PostUpdate
+
+router = APIRouter(include_in_schema=False)
+
+BodyField = Annotated[str, Form(max_length=200_000)]
+ShortField = Annotated[str, Form(max_length=2000)]
+KIND_LABELS = {
+    "update": "Update",
+    "blog": "Blog post",
+    "win_story": "Win story",
+    "question": "Question",
+    "collateral": "Collateral",
+}
+
+
+async def feed_page(
+    ctx: PageContext, name: str, items: list[PostRead], cursor: str | None, **context: Any
+) -> Response:
+    """A page built around a feed; `?fragment=1` answers only the next cards (load more)."""
+    reacted = await repository.reacted_kinds(ctx.session, ctx.user.id, [p.id for p in items])
+    params = {k: v for k, v in ctx.request.query_params.items() if k not in {"cursor", "fragment"}}
+    more = f"?{urlencode({**params, 'cursor': cursor})}" if cursor else None
+    values = {
+        "posts": items,
+        "next_cursor": cursor,
+        "more_url": more,
+        "reacted": reacted,
+        "kinds": KIND_LABELS,
+        **context,
+    }
+    if ctx.request.query_params.get("fragment"):
+        return ctx.render("_feed_items.html", **values)
+    return ctx.render(name, **values)
+
+
+def _slugs(text: str) -> list[str]:
+    return [s for s in (part.strip().lstrip("$") for part in text.replace(",", " ").split()) if s]
+
+
+async def _visible(ctx: PageContext, post_id: int) -> Post:
+    post = await repository.visible_post(ctx.session, ctx.viewer, post_id)
+    if post is None:
+        raise NotFound("No such post.")
+    return post
+
+
+def _form_error(exc: ValidationError) -> Invalid:
+    first = exc.errors()[0]
+    return Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+
+
+@router.get("/posts/new")
+async def new_post(ctx: Page, kind: str = "update") -> Response:
+    my_groups, _ = await groups.list_groups(
+        ctx.session, ctx.viewer, page=PageParams(limit=MAX_LIMIT, cursor=None)
+    )
+    return ctx.render(
+        "posts/editor.html",
+        post=None,
+        kind=kind if kind in KIND_LABELS else "update",
+        kinds=KIND_LABELS,
+        groups=[g for g in my_groups if g.id in ctx.viewer.group_ids],
+    )
+
+
+@router.post("/posts")
+async def create_post(
+    ctx: Page,
+    body: BodyField = "",
+    kind: ShortField = "update",
+    title: ShortField = "",
+    accounts: ShortField = "",
+    group: ShortField = "",
+    next: ShortField = "",
+) -> Response:
+    try:
+        data = PostCreate(
+            kind=kind,
+            title=title or None,
+            body=body,
+            accounts=_slugs(accounts),
+            group=group or None,
+        )
+    except ValidationError as exc:
+        raise _form_error(exc) from exc
+    post = await service.create(ctx.session, author=ctx.user, viewer=ctx.viewer, data=data)
+    return see_other(safe_next(next, default=f"/posts/{post.id}"))
+
+
+@router.post("/posts/preview")
+async def preview(_principal: Principal, body: BodyField = "") -> HTMLResponse:
+    """The server's rendering of a draft (sanitized like a published post)."""
+    return HTMLResponse(render_markdown(body), headers=PAGE_HEADERS)
+
+
+@router.get("/posts/{post_id}")
+async def post_page(post_id: PathId, ctx: Page) -> Response:
+    post = await _visible(ctx, post_id)
+    [read] = await repository.read_posts(ctx.session, [post.id])
+    rows, _ = await service.list_comments(
+        ctx.session, post=post, page=PageParams(limit=MAX_LIMIT, cursor=None)
+    )
+    comments = list(reversed(await repository.read_comments(ctx.session, rows)))
+    replies: dict[int, list[CommentRead]] = {}
+    for c in comments:
+        if c.parent_id is not None:
+            replies.setdefault(c.parent_id, []).append(c)
+    reacted = await repository.reacted_kinds(ctx.session, ctx.user.id, [post.id])
+    return ctx.render(
+        "posts/detail.html",
+        post=read,
+        comments=[c for c in comments if c.parent_id is None],
+        replies=replies,
+        reacted=reacted,
+        kinds=KIND_LABELS,
+    )
+
+
+@router.get("/posts/{post_id}/edit")
+async def edit_page(post_id: PathId, ctx: Page) -> Response:
+    post = await _visible(ctx, post_id)
+    if post.author_id != ctx.user.id:
+        raise NotFound("No such post.")
+    [read] = await repository.read_posts(ctx.session, [post.id])
+    return ctx.render("posts/editor.html", post=read, kind=read.kind.value, kinds=KIND_LABELS)
+
+
+@router.post("/posts/{post_id}/edit")
+async def edit_post(
+    post_id: PathId, ctx: Page, body: BodyField = "", title: ShortField = ""
+) -> Response:
+    post = await _visible(ctx, post_id)
+    try:
+        data = PostUpdate(title=title or None, body=body)
+    except ValidationError as exc:
+        raise _form_error(exc) from exc
+    await service.update_post(ctx.session, actor=ctx.user, viewer=ctx.viewer, post=post, data=data)
+    return see_other(f"/posts/{post.id}")
+
+
+@router.post("/posts/{post_id}/delete")
+async def delete_post(post_id: PathId, ctx: Page) -> Response:
+    post = await _visible(ctx, post_id)
+    await service.delete_post(ctx.session, actor=ctx.user, post=post)
+    return see_other("/")
+
+
+@router.post("/posts/{post_id}/comments")
+async def add_comment(
+    post_id: PathId,
+    ctx: Page,
+    body: BodyField = "",
+    parent_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+) -> Response:
+    post = await _visible(ctx, post_id)
+    try:
+        data = CommentCreate(body=body, parent_id=parent_id)
+    except ValidationError as exc:
+        raise _form_error(exc) from exc
+    comment = await service.add_comment(
+        ctx.session, author=ctx.user, viewer=ctx.viewer, post=post, data=data
+    )
+    return see_other(f"/posts/{post.id}#comment-{comment.id}")
+
+
+@router.post("/posts/{post_id}/reactions/{kind}")
+async def toggle_reaction(
+    post_id: PathId, kind: ReactionKind, ctx: Page, session: DbSession, next: ShortField = ""
+) -> Response:
+    """The no-JavaScript form of the reaction buttons (scripts call the JSON API)."""
+    post = await _visible(ctx, post_id)
+    mine = await repository.reacted_kinds(session, ctx.user.id, [post.id])
+    if kind.value in mine.get(post.id, set()):
+        await service.unreact(session, user=ctx.user, post=post, kind=kind)
+    else:
+        await service.react(session, user=ctx.user, post=post, kind=kind)
+    return see_other(safe_next(next, default=f"/posts/{post.id}"))

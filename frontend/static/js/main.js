@@ -1,0 +1,17 @@
+// Wires each behaviour to the elements that ask for it through data attributes.
+import { enhanceAutocomplete } from "./autocomplete.js";
+import { enhanceConfirm } from "./confirm.js";
+import { enhanceLoadMore } from "./load-more.js";
+import { enhancePreview } from "./preview.js";
+import { enhanceReactions } from "./reactions.js";
+
+// Exported for the live stream: cards it inserts get the same behaviours.
+export function enhance(root) {
+  root.querySelectorAll("[data-autocomplete]").forEach(enhanceAutocomplete);
+  root.querySelectorAll("[data-confirm]").forEach(enhanceConfirm);
+  root.querySelectorAll("[data-editor]").forEach(enhancePreview);
+  enhanceReactions(root);
+}
+
+enhance(document);
+enhanceLoadMore(document, enhance);

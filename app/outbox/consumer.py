@@ -1,0 +1,114 @@
+"""The loop every outbox consumer runs: wake on a local commit or poll, claim the consumer's
+row, read the events after its position, hand them to `handle`, advance, back off on failure.
+
+One mechanism, several consumers (the live publisher, the search indexer): each subclass
+names itself and says what to do with a batch. Any number of processes may run the same
+consumer; its row is taken FOR UPDATE SKIP LOCKED, so one of them handles a batch and the
+others skip it. A batch whose `handle` raised is not advanced past, so it is retried, in
+order, after the backoff: nothing is lost and nothing overtakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.db import transaction
+from app.outbox import service as outbox
+
+log = logging.getLogger("tandem.outbox")
+
+BATCH = 500
+BUSY_WAIT = 0.02
+BUSY_RETRIES = 50
+MAX_BACKOFF = 5.0
+
+
+class Consumer:
+    """Subclasses set `retry_on` (the failures that mean "try again later") and implement
+    `handle`."""
+
+    retry_on: tuple[type[BaseException], ...] = ()
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        consumer: str,
+        poll_interval: float = 1.0,
+        batch: int = BATCH,
+    ) -> None:
+        self.consumer = consumer
+        self.sessionmaker = sessionmaker
+        self.poll_interval = poll_interval
+        self.batch = batch
+
+    async def handle(self, session: AsyncSession, batch: list[outbox.Event]) -> None:
+        """Act on `batch` (in seq order) inside the transaction that holds the position."""
+        raise NotImplementedError
+
+    async def after_drain(self) -> None:
+        """Housekeeping after each successful drain (e.g. pruning)."""
+
+    async def run(self) -> None:
+        """Drain after every local commit that wrote events, and at least every
+        `poll_interval` (events written by other processes); back off while failing."""
+        waiter = outbox.wakeup.waiter()
+        backoff = 0.0
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(waiter.wait(), self.poll_interval + backoff)
+                except TimeoutError:
+                    pass
+                waiter.clear()
+                try:
+                    await self.drain()
+                    backoff = 0.0
+                except (*self.retry_on, DBAPIError, OSError) as exc:
+                    backoff = min(max(backoff * 2, 0.25), MAX_BACKOFF)
+                    log.warning(
+                        "outbox consumer %s failed (%s); retrying in %.2fs",
+                        self.consumer,
+                        exc,
+                        backoff,
+                    )
+        finally:
+            outbox.wakeup.forget(waiter)
+
+    async def drain(self) -> int:
+        """Sequence what is new, handle everything after this consumer's position; returns
+        how many events this call handled."""
+        async with transaction(self.sessionmaker) as session:
+            await outbox.sequence(session)
+        handled, busy_rounds = 0, 0
+        while True:
+            count = await self._handle_batch()
+            if count is None:
+                # Another process holds the consumer's row and may have read its batch before
+                # our events were numbered: try again shortly rather than at the next poll.
+                busy_rounds += 1
+                if busy_rounds > BUSY_RETRIES:
+                    break
+                await asyncio.sleep(BUSY_WAIT)
+                continue
+            handled += count
+            if count < self.batch:
+                break
+        await self.after_drain()
+        return handled
+
+    async def _handle_batch(self) -> int | None:
+        """Handle the next batch; None when another process is handling this consumer."""
+        async with transaction(self.sessionmaker) as session:
+            position = await outbox.claim(session, self.consumer)
+            if position is None:
+                return None
+            batch = await outbox.read_after(session, position, limit=self.batch)
+            if batch:
+                await self.handle(session, batch)
+                await outbox.advance(session, self.consumer, batch[-1].seq)
+            return len(batch)

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     meili_url: str | None = None
     meili_key: str | None = None
+    meili_prefix: str = "tandem_"
+    # The embedded FTS5 index; unset: beside the SQLite file (`<db>.search.sqlite`).
+    search_fts5_path: str | None = None
     token_ttl_hours: int = Field(default=720, ge=1)
     login_attempts_per_email: int = Field(default=10, ge=1)
     login_attempts_per_client: int = Field(default=30, ge=1)

@@ -35,6 +35,8 @@ from app.notifications.pages import router as notifications_pages
 from app.notifications.routes import router as notifications_router
 from app.posts.pages import router as posts_pages
 from app.posts.routes import router as posts_router
+from app.search_index import runtime as search_runtime
+from app.search_index.routes import router as search_router
 from app.topics.pages import router as topics_pages
 from app.topics.routes import router as topics_router
 from app.users.pages import router as users_pages
@@ -53,6 +55,7 @@ ROUTERS = (
     feeds_router,
     notifications_router,
     live_router,
+    search_router,
 )
 # The HTML side: server-rendered pages calling the same services as the JSON routers.
 PAGE_ROUTERS = (
@@ -70,6 +73,7 @@ PAGE_ROUTERS = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     secret_key = settings.resolved_secret_key()  # refuse to start without a usable secret
+    search_runtime.check(settings)  # refuse PostgreSQL without Meilisearch, now
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,7 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
         try:
-            async with live_runtime.running(settings, app.state.sessionmaker) as live:
+            async with (
+                search_runtime.running(settings, app.state.sessionmaker) as search,
+                live_runtime.running(settings, app.state.sessionmaker) as live,
+            ):
+                app.state.search = search
                 app.state.hub = live.hub
                 yield
         finally:

@@ -284,7 +284,12 @@ class AppProbe:
         from app.main import create_app
 
         settings = Settings(
-            database_url=self.url, secret_key="bench", auto_migrate=False, _env_file=None
+            database_url=self.url,
+            secret_key="bench",
+            auto_migrate=False,
+            # The feed bench does not search; PostgreSQL would otherwise require Meilisearch.
+            search_fts5_path=str(Path(tempfile.gettempdir()) / "tandem-bench-search.db"),
+            _env_file=None,
         )
         self.app = create_app(settings)
         self._lifespan = self.app.router.lifespan_context(self.app)
@@ -820,6 +825,8 @@ class Server:
             TANDEM_SECRET_KEY="bench",
             TANDEM_AUTO_MIGRATE="false",
         )
+        if not os.environ.get("TANDEM_MEILI_URL"):
+            env["TANDEM_SEARCH_FTS5_PATH"] = str(self.log_path.with_suffix(".search.db"))
         if self.pool_size:
             env["TANDEM_DB_POOL_SIZE"] = str(self.pool_size)
         self._log = log = self.log_path.open("wb")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -91,6 +92,13 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         # The in-process API tests read no live events; the live tests run real servers
         # with their dispatchers, and drive dispatchers of their own.
         "dispatcher": False,
+        # PostgreSQL needs Meilisearch in production; tests that do not search use an FTS5
+        # file (tests/search_api gives each test its own engine).
+        **(
+            {}
+            if database_url.startswith("sqlite")
+            else {"search_fts5_path": tempfile.mkdtemp(prefix="tandem-search-") + "/fts.db"}
+        ),
         "_env_file": None,
         **overrides,
     }

@@ -19,6 +19,7 @@ from app.core.pagination import PageParams, page_of
 from app.core.text import slugify
 from app.core.visibility import Viewer
 from app.live import events as live
+from app.search_index import events as search_events
 from app.users import repository as users_repo
 from app.users.models import User
 
@@ -48,6 +49,7 @@ async def create(session: AsyncSession, *, creator: User | None, data: AccountCr
     )
     session.add(account)
     await session.flush()
+    await search_events.account_changed(session, account_id=account.id)
     if account.confidential and account.owner_id:
         await live.subscriptions_changed(session, user_id=account.owner_id)
     return account
@@ -195,4 +197,5 @@ async def _import_row(session: AsyncSession, *, row: dict[str, str]) -> bool:
         existing.owner_id = owner_id
     existing.updated_at = utcnow()
     await session.flush()
+    await search_events.account_changed(session, account_id=existing.id)
     return False

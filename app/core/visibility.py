@@ -170,3 +170,34 @@ async def load_viewers(session: AsyncSession, users: list[User]) -> dict[int, Vi
     )
     memberships = {user_id: rest for user_id, *rest in rows}
     return {u.id: viewer_from_columns(u, *memberships.get(u.id, ())) for u in users}
+
+
+# The rule's search-filter form. Search documents carry the keys of what restricts them
+# ("g<id>" private group, "a<id>" confidential account); a viewer is denied the keys of the
+# private groups it is not a member of and the confidential accounts whose team it is not on
+# (none for admins), so a document is visible iff it carries none of them: the same rule as
+# `Viewer.can_see_post`, evaluated inside the engine.
+
+
+def group_key(group_id: int) -> str:
+    return f"g{group_id}"
+
+
+def account_key(account_id: int) -> str:
+    return f"a{account_id}"
+
+
+async def search_deny_keys(session: AsyncSession, viewer: Viewer) -> list[str]:
+    """The visibility keys `viewer` lacks, for `search.SearchQuery.deny`."""
+    groups = await session.scalars(
+        select(Group.id).where(Group.private.is_(True), Group.id.not_in(viewer.group_ids))
+    )
+    keys = [group_key(g) for g in groups]
+    if not viewer.is_admin:
+        accounts = await session.scalars(
+            select(Account.id).where(
+                Account.confidential.is_(True), Account.id.not_in(viewer.team_account_ids)
+            )
+        )
+        keys += [account_key(a) for a in accounts]
+    return sorted(keys)

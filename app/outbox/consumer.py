@@ -31,7 +31,7 @@ class Consumer:
     """Subclasses set `retry_on` (the failures that mean "try again later") and implement
     `handle`."""
 
-    retry_on: tuple[type[BaseException], ...] = ()
+    retry_on: tuple[type[Exception], ...] = ()
 
     def __init__(
         self,
@@ -57,6 +57,7 @@ class Consumer:
         """Drain after every local commit that wrote events, and at least every
         `poll_interval` (events written by other processes); back off while failing."""
         waiter = outbox.wakeup.waiter()
+        retryable: tuple[type[Exception], ...] = (DBAPIError, OSError, *self.retry_on)
         backoff = 0.0
         try:
             while True:
@@ -68,7 +69,7 @@ class Consumer:
                 try:
                     await self.drain()
                     backoff = 0.0
-                except (*self.retry_on, DBAPIError, OSError) as exc:
+                except retryable as exc:
                     backoff = min(max(backoff * 2, 0.25), MAX_BACKOFF)
                     log.warning(
                         "outbox consumer %s failed (%s); retrying in %.2fs",

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import passwords
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, page_of
+from app.search_index import events as search_events
 from app.users import repository
 from app.users.models import User
 from app.users.schemas import UserCreate
@@ -30,6 +31,7 @@ async def create(session: AsyncSession, *, data: UserCreate) -> User:
     )
     session.add(user)
     await session.flush()
+    await search_events.user_changed(session, user_id=user.id)
     return user
 
 

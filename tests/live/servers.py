@@ -61,6 +61,8 @@ class AppServer:
             "TANDEM_ALLOW_SIGNUP": "true",
             "TANDEM_AUTO_MIGRATE": "false",
             "TANDEM_OUTBOX_POLL_SECONDS": "0.2",
+            # The live tests do not search; PostgreSQL would otherwise require Meilisearch.
+            "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / f"search-{self.port}.db"),
             **self.env,
         }
         log = (self.log_dir / f"uvicorn-{next(_names)}-{self.port}.log").open("wb")

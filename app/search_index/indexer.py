@@ -1,0 +1,163 @@
+"""The search indexer: the second outbox consumer (the first publishes live events).
+
+A batch is handled in seq order but applied as a set: every document it touches is
+re-read from the database once (so several updates of one post cost one upsert and the
+index holds what the database holds now), rows that are gone are deleted. The position
+advances only when the engine acknowledged every write (`wait=True` on Meilisearch), so
+while the engine is down the consumer backs off and retries the same batch: nothing is
+lost and no older state overtakes a newer one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.db import transaction
+from app.live import events as live
+from app.outbox import service as outbox
+from app.outbox.consumer import Consumer
+from app.posts.models import Post, PostAccount
+from app.search_index import documents
+from app.search_index import events as search_events
+from search import ACCOUNTS, COMMENTS, POSTS, USERS, SearchBackend, SearchError
+
+log = logging.getLogger("tandem.search")
+
+CONSUMER = "search"
+
+
+@dataclass
+class Touched:
+    """What a batch of events asks to re-read, by kind of document."""
+
+    posts: set[int] = field(default_factory=set)
+    comments: set[int] = field(default_factory=set)
+    users: set[int] = field(default_factory=set)
+    accounts: set[int] = field(default_factory=set)
+    posts_of_accounts: set[int] = field(default_factory=set)
+    posts_of_groups: set[int] = field(default_factory=set)
+
+    def add(self, event: outbox.Event) -> None:
+        data = event.data
+        if event.type in (live.POST_CREATED, live.POST_UPDATED, live.POST_DELETED):
+            self.posts.add(int(data["id"]))
+        elif event.type == live.COMMENT_CREATED:
+            self.comments.add(int(data["id"]))
+        elif event.type == search_events.USER:
+            self.users.add(int(data["id"]))
+        elif event.type == search_events.ACCOUNT:
+            self.accounts.add(int(data["id"]))
+            if data.get("posts"):
+                self.posts_of_accounts.add(int(data["id"]))
+        elif event.type == search_events.GROUP:
+            self.posts_of_groups.add(int(data["id"]))
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.posts,
+                self.comments,
+                self.users,
+                self.accounts,
+                self.posts_of_accounts,
+                self.posts_of_groups,
+            )
+        )
+
+
+async def apply(
+    session: AsyncSession,
+    backend: SearchBackend,
+    touched: Touched,
+    *,
+    targets: Mapping[str, str] | None = None,
+) -> int:
+    """Re-read what `touched` names and write it to the engine; `targets` maps an index
+    to a rebuild shadow. Returns the number of documents written or deleted."""
+    targets = targets or {}
+    post_ids = set(touched.posts)
+    if touched.posts_of_accounts:
+        post_ids |= set(
+            await session.scalars(
+                select(PostAccount.post_id).where(
+                    PostAccount.account_id.in_(touched.posts_of_accounts)
+                )
+            )
+        )
+    if touched.posts_of_groups:
+        post_ids |= set(
+            await session.scalars(select(Post.id).where(Post.group_id.in_(touched.posts_of_groups)))
+        )
+    # A post's comments carry its accounts, topics and visibility keys.
+    comment_ids = touched.comments | set(
+        await documents.comment_ids_of_posts(session, sorted(post_ids))
+    )
+    written = 0
+    post_docs = await documents.posts(session, sorted(post_ids))
+    gone_posts = sorted(post_ids - post_docs.keys())
+    written += await _write(backend, targets.get(POSTS, POSTS), post_docs, gone_posts)
+    if gone_posts and COMMENTS not in targets:
+        await backend.delete_comments_of_posts(gone_posts)
+    comment_docs = await documents.comments(session, sorted(comment_ids))
+    written += await _write(
+        backend,
+        targets.get(COMMENTS, COMMENTS),
+        comment_docs,
+        sorted(comment_ids - comment_docs.keys()),
+    )
+    user_docs = await documents.users(session, sorted(touched.users))
+    written += await _write(
+        backend, targets.get(USERS, USERS), user_docs, sorted(touched.users - user_docs.keys())
+    )
+    account_docs = await documents.accounts(session, sorted(touched.accounts))
+    written += await _write(
+        backend,
+        targets.get(ACCOUNTS, ACCOUNTS),
+        account_docs,
+        sorted(touched.accounts - account_docs.keys()),
+    )
+    return written
+
+
+async def _write(
+    backend: SearchBackend, index: str, docs: Mapping[int, object], gone: Iterable[int]
+) -> int:
+    gone = list(gone)
+    if docs:
+        await backend.upsert(index, list(docs.values()))  # type: ignore[arg-type]
+    if gone:
+        await backend.delete(index, gone)
+    return len(docs) + len(gone)
+
+
+class Indexer(Consumer):
+    retry_on = (SearchError,)
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        backend: SearchBackend,
+        *,
+        poll_interval: float = 1.0,
+        consumer: str = CONSUMER,
+        batch: int = 500,
+    ) -> None:
+        super().__init__(sessionmaker, consumer=consumer, poll_interval=poll_interval, batch=batch)
+        self.backend = backend
+
+    async def handle(self, session: AsyncSession, batch: list[outbox.Event]) -> None:
+        touched = Touched()
+        for event in batch:
+            touched.add(event)
+        if touched:
+            await apply(session, self.backend, touched)
+
+    async def register(self) -> None:
+        """Create this consumer's position row, so outbox pruning waits for it."""
+        async with transaction(self.sessionmaker) as session:
+            await outbox.claim(session, self.consumer, wait=True)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app.core.deps import CurrentViewer, DbSession
+from app.posts.models import PostKind
+from app.search_index import service
+from app.search_index.schemas import SearchResults, SearchType
+from app.users.models import Department
+from search import SearchBackend
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+def _backend(request: Request) -> SearchBackend:
+    backend: SearchBackend = request.app.state.search
+    return backend
+
+
+SearchEngine = Annotated[SearchBackend, Depends(_backend)]
+
+
+@router.get("/search")
+async def search(
+    session: DbSession,
+    viewer: CurrentViewer,
+    engine: SearchEngine,
+    q: str = "",
+    type: SearchType = SearchType.post,
+    account: str | None = None,
+    department: Department | None = None,
+    author: str | None = None,
+    topic: str | None = None,
+    kind: PostKind | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchResults:
+    """Posts (blogs included), comments, people or accounts matching `q`, as the caller may
+    see them; `q` may be empty when a filter is given."""
+    params = service.SearchParams(
+        q=q,
+        type=type,
+        account=account,
+        department=department.value if department else None,
+        author=author,
+        topic=topic,
+        kind=kind.value if kind else None,
+        since=since,
+        until=until,
+        cursor=cursor,
+        limit=limit,
+    )
+    return await service.search(session, engine, viewer, params)

@@ -1,4 +1,5 @@
-"""The `tandem` command: serve, demo, worker, db upgrade, users create, accounts import."""
+"""The `tandem` command: serve, demo, worker, reindex, search status, db upgrade, users create,
+accounts import."""
 
 from __future__ import annotations
 
@@ -84,6 +85,7 @@ def cmd_worker(_args: argparse.Namespace) -> None:
     import signal
 
     from app.live import runtime
+    from app.search_index import runtime as search_runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
@@ -96,8 +98,15 @@ def cmd_worker(_args: argparse.Namespace) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         worker_settings = settings.model_copy(update={"dispatcher": True})
-        async with runtime.running(worker_settings, factory, serve_sockets=False) as live:
-            print(f"tandem worker: dispatching live events via {live.broker.name}", flush=True)
+        async with (
+            search_runtime.running(worker_settings, factory) as search,
+            runtime.running(worker_settings, factory, serve_sockets=False) as live,
+        ):
+            print(
+                f"tandem worker: dispatching live events via {live.broker.name}, "
+                f"indexing into {type(search).__name__}",
+                flush=True,
+            )
             await stop.wait()
         print("tandem worker: stopped", flush=True)
 
@@ -182,6 +191,56 @@ def cmd_accounts_import(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def cmd_reindex(args: argparse.Namespace) -> None:
+    """Rebuild search indexes from the database, swapping each in when complete."""
+    from app.search_index import maintenance
+    from app.search_index import runtime as search_runtime
+
+    settings = get_settings()
+    indexes = [args.index] if args.index else list(maintenance.INDEXES)
+
+    def progress(index: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        bar = "#" * filled + "." * (width - filled)
+        print(f"\r{index:<9} [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+    async def work(factory: Sessions) -> dict[str, int]:
+        backend = search_runtime.make_backend(settings)
+        try:
+            return await maintenance.reindex(factory, backend, indexes, progress=progress)
+        finally:
+            await backend.close()
+
+    counts = _run_with_sessions(settings, work)
+    print(", ".join(f"{index}: {n} rows" for index, n in counts.items()) + "; swapped in")
+
+
+def cmd_search_status(_args: argparse.Namespace) -> None:
+    """Print the search backend, documents per index and the indexer's backlog."""
+    from app.search_index import maintenance
+    from app.search_index import runtime as search_runtime
+
+    settings = get_settings()
+
+    async def work(factory: Sessions) -> maintenance.SearchStatus:
+        backend = search_runtime.make_backend(settings)
+        try:
+            return await maintenance.status(factory, backend)
+        finally:
+            await backend.close()
+
+    info = _run_with_sessions(settings, work)
+    print(f"backend: {info.backend} ({info.health.get('status')})")
+    for index, count in info.documents.items():
+        print(f"  {index:<9} {'unavailable' if count is None else count} documents")
+    age = info.oldest_pending_age_seconds
+    oldest = "" if age is None else f", oldest {age:.1f}s old"
+    print(f"pending outbox rows for the indexer: {info.pending}{oldest}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,8 +256,19 @@ def _parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
 
     sub.add_parser(
-        "worker", help="run the outbox dispatcher (live events) without serving HTTP"
+        "worker",
+        help="run the outbox consumers (live events, search indexing) without serving HTTP",
     ).set_defaults(handler=cmd_worker)
+
+    reindex = sub.add_parser("reindex", help="rebuild the search indexes from the database")
+    reindex.add_argument("--index", choices=["posts", "comments", "users", "accounts"])
+    reindex.set_defaults(handler=cmd_reindex)
+    search = sub.add_parser("search", help="search maintenance").add_subparsers(
+        dest="search", required=True
+    )
+    search.add_parser("status", help="backend, documents per index, pending indexing").set_defaults(
+        handler=cmd_search_status
+    )
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply all migrations").set_defaults(handler=cmd_db_upgrade)

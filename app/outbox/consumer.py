@@ -22,6 +22,7 @@ from app.outbox import service as outbox
 log = logging.getLogger("tandem.outbox")
 
 BATCH = 500
+SEQUENCE_BATCH = 1000
 BUSY_WAIT = 0.02
 BUSY_RETRIES = 50
 MAX_BACKOFF = 5.0
@@ -83,8 +84,11 @@ class Consumer:
     async def drain(self) -> int:
         """Sequence what is new, handle everything after this consumer's position; returns
         how many events this call handled."""
-        async with transaction(self.sessionmaker) as session:
-            await outbox.sequence(session)
+        while True:  # a burst (a bulk import, the demo) may need several rounds of numbering
+            async with transaction(self.sessionmaker) as session:
+                numbered = await outbox.sequence(session, batch=SEQUENCE_BATCH)
+            if numbered < SEQUENCE_BATCH:
+                break
         handled, busy_rounds = 0, 0
         while True:
             count = await self._handle_batch()

@@ -70,6 +70,8 @@ async def _rebuild_one(
             done += len(ids)
             last_id = ids[-1]
             progress(index, done, total)
+        if done == 0:
+            progress(index, 0, 0)
         await backend.finish_rebuild(index, shadow)
     except BaseException:
         await backend.abort_rebuild(index, shadow)

@@ -36,6 +36,7 @@ from app.notifications.routes import router as notifications_router
 from app.posts.pages import router as posts_pages
 from app.posts.routes import router as posts_router
 from app.search_index import runtime as search_runtime
+from app.search_index.pages import router as search_pages
 from app.search_index.routes import router as search_router
 from app.topics.pages import router as topics_pages
 from app.topics.routes import router as topics_router
@@ -67,6 +68,7 @@ PAGE_ROUTERS = (
     topics_pages,
     groups_pages,
     notifications_pages,
+    search_pages,
 )
 
 

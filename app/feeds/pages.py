@@ -1,10 +1,8 @@
-"""Home, company feed and the search page shell."""
+"""Home and company feed."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.core.pagination import PageQuery
@@ -25,14 +23,3 @@ async def home(ctx: Page, page: PageQuery) -> Response:
 async def company(ctx: Page, page: PageQuery) -> Response:
     items, cursor = await service.company(ctx.session, ctx.viewer, page)
     return await feed_page(ctx, "feeds/home.html", items, cursor, tab="company")
-
-
-@router.get("/search")
-async def search_page(
-    ctx: Page,
-    q: Annotated[str, Query(max_length=200)] = "",
-    account: Annotated[str, Query(max_length=64)] = "",
-) -> Response:
-    # The shell only: the search domain fills `search/results.html` (block `results`) when its
-    # service lands, and can move this route into its own pages.py.
-    return ctx.render("search/results.html", q=q, account=account, hits=None)

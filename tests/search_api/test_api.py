@@ -228,3 +228,14 @@ async def test_engine_down_is_503_and_writes_still_succeed(
     # The position did not move past the failed batch: it is applied now, exactly once.
     await reindex(app)
     assert ids(await search(client, ana, q="written")) == [post["id"]]
+
+
+async def test_a_typo_still_finds_the_word_on_meilisearch(
+    app: FastAPI, client: httpx.AsyncClient, engine: SearchBackend
+) -> None:
+    if not isinstance(engine, MeilisearchBackend):
+        pytest.skip("typo tolerance is Meilisearch's (FTS5 matches words and prefixes)")
+    ana = await make_user(app, "ana")
+    post = await make_post(client, ana, "A long procurement cycle")
+    await reindex(app)
+    assert ids(await search(client, ana, q="procurment")) == [post["id"]]

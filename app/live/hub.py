@@ -33,6 +33,7 @@ log = logging.getLogger("tandem.live")
 CLOSE_TRY_AGAIN = 1013  # queue overflow or a stuck client: reconnect and resume
 CLOSE_UNAUTHORIZED = 4401
 REPLAY_PAGE = 500
+SENT_LIVE_KEPT = 64
 CLOSE_TIMEOUT = 2.0
 
 
@@ -74,6 +75,24 @@ class Envelope:
 
 
 class Connection:
+    # Slots: thousands of these live in one process, most of them idle.
+    __slots__ = (
+        "_held",
+        "_queue",
+        "_replaying",
+        "_sender",
+        "_sent_live",
+        "_tasks",
+        "channels",
+        "closing",
+        "cursor",
+        "hub",
+        "token_hash",
+        "user",
+        "viewer",
+        "websocket",
+    )
+
     def __init__(
         self,
         hub: Hub,
@@ -99,7 +118,8 @@ class Connection:
         self._sender: asyncio.Task[None] | None = None
         self._replaying = False
         self._held: list[Envelope] = []
-        self._sent_live: deque[int] = deque(maxlen=256)
+        # Ids sent live since the last replay (so a replay skips them), kept short.
+        self._sent_live: deque[int] = deque(maxlen=SENT_LIVE_KEPT)
         self._tasks: set[asyncio.Task[None]] = set()
 
     # Called by the hub's routing loop: never blocks.

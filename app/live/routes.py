@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.routing import WebSocketRoute
 
 from app.auth import service as auth
 from app.core.db import transaction
@@ -16,8 +17,6 @@ from app.live import events, service
 from app.live.hub import CLOSE_UNAUTHORIZED, Connection, Hub
 from app.outbox import service as outbox
 from app.posts import repository as posts_repo
-
-router = APIRouter(tags=["live"])
 
 AUTH_TIMEOUT = 5.0
 
@@ -43,7 +42,6 @@ async def _token(websocket: WebSocket) -> str | None:
     return None
 
 
-@router.websocket("/api/v1/stream")
 async def stream(websocket: WebSocket) -> None:
     hub: Hub = websocket.app.state.hub
     await websocket.accept()
@@ -97,3 +95,8 @@ async def _watch(connection: Connection, post_id: int) -> None:
         post = await posts_repo.visible_post(session, connection.viewer, post_id)
     if post is not None:
         connection.hub.watch(connection, events.post(post_id))
+
+
+# A plain Starlette route: FastAPI's dependency machinery would stay alive, per socket, for
+# the whole connection (~5 KB each) and this endpoint needs none of it.
+router = APIRouter(routes=[WebSocketRoute("/api/v1/stream", stream)])

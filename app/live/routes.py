@@ -11,7 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.routing import WebSocketRoute
 
 from app.auth import service as auth
-from app.core.db import transaction
+from app.core.db import transaction, utcnow
 from app.core.deps import SESSION_COOKIE
 from app.live import events, service
 from app.live.hub import CLOSE_UNAUTHORIZED, Connection, Hub
@@ -53,6 +53,7 @@ async def stream(websocket: WebSocket) -> None:
             if principal is not None:
                 channels = await service.subscriptions(session, principal[1])
                 cursor = await outbox.last_seq(session)
+                expiry = await auth.expires_at(session, token)
     if token is None or principal is None:
         await websocket.close(CLOSE_UNAUTHORIZED, "sign in first")
         return
@@ -61,9 +62,15 @@ async def stream(websocket: WebSocket) -> None:
         hub, websocket, user=user, viewer=viewer, token_hash=auth.token_hash(token), cursor=cursor
     )
     hub.attach(connection, channels)
+    # An expired token closes its sockets, as a revoked one does.
+    seconds_left = (expiry - utcnow()).total_seconds() if expiry else 0.0
+    expire = asyncio.get_running_loop().call_later(
+        max(seconds_left, 0.0), connection.close, CLOSE_UNAUTHORIZED
+    )
     try:
         await _receive(connection)
     finally:
+        expire.cancel()
         hub.detach(connection)
         await connection.shutdown()
 

@@ -216,6 +216,8 @@ class Connection:
         live; live events arriving meanwhile are held and sent after, without duplicates."""
         self._replaying = True
         try:
+            async with transaction(self.hub.sessionmaker) as session:
+                await outbox.sequence_pending(session)
             position, sent_live = after, set(self._sent_live)
             while not self.closing:
                 async with transaction(self.hub.sessionmaker, write=False) as session:

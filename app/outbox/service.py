@@ -121,6 +121,14 @@ async def sequence(session: AsyncSession, *, batch: int = 1000) -> int:
     return len(ids)
 
 
+async def sequence_pending(session: AsyncSession) -> None:
+    """Number whatever is committed but not numbered yet (a reader about to replay must not
+    wait for a dispatcher, which may be backing off while the broker is down)."""
+    pending = await session.scalar(select(OutboxEvent.id).where(OutboxEvent.seq.is_(None)).limit(1))
+    if pending is not None:
+        await sequence(session)
+
+
 def _events_after(after: int, limit: int) -> Any:
     return select(OutboxEvent).where(OutboxEvent.seq > after).order_by(OutboxEvent.seq).limit(limit)
 

@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -37,7 +38,7 @@ SENT_LIVE_KEPT = 64
 CLOSE_TIMEOUT = 2.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Envelope:
     """A sequenced event as it travels through the broker."""
 
@@ -46,6 +47,11 @@ class Envelope:
     channels: tuple[str, ...]
     visibility: dict[str, Any] | None
     data: dict[str, Any]
+
+    @cached_property
+    def message(self) -> str:
+        """What a client receives: serialized once however many sockets it goes to."""
+        return orjson.dumps({"id": self.seq, "type": self.type, "data": self.data}).decode()
 
     @classmethod
     def of(cls, event: outbox.Event) -> Envelope:
@@ -68,10 +74,6 @@ class Envelope:
         return cls(
             body["seq"], body["type"], tuple(body["channels"]), body["visibility"], body["data"]
         )
-
-    def message(self) -> str:
-        """What a client receives."""
-        return orjson.dumps({"id": self.seq, "type": self.type, "data": self.data}).decode()
 
 
 class Connection:
@@ -140,7 +142,7 @@ class Connection:
         self.cursor = envelope.seq
         if self._wanted(envelope):
             self._sent_live.append(envelope.seq)
-            self._put_nowait(envelope.message())
+            self._put_nowait(envelope.message)
 
     def _wanted(self, envelope: Envelope) -> bool:
         return envelope.type in events.CLIENT_TYPES and service.may_see(
@@ -227,7 +229,7 @@ class Connection:
                 for event in page:
                     envelope = Envelope.of(event)
                     if envelope.seq not in sent_live and self._wanted(envelope):
-                        await self._put(envelope.message())
+                        await self._put(envelope.message)
                     position = envelope.seq
                 if len(page) < REPLAY_PAGE:
                     break
@@ -255,7 +257,7 @@ class Connection:
             if old.isdisjoint(envelope.channels) and envelope.seq not in sent_live:
                 if self._wanted(envelope):
                     self._sent_live.append(envelope.seq)
-                    await self._put(envelope.message())
+                    await self._put(envelope.message)
 
 
 class Hub:

@@ -246,6 +246,8 @@ class Connection:
         async with transaction(self.hub.sessionmaker, write=False) as session:
             self.viewer = await load_viewer(session, self.user)
             channels = await service.subscriptions(session, self.viewer)
+            if self not in self.hub.connections:
+                return  # closed meanwhile: re-adding its channels would leak it
             old, self.channels = self.channels, channels
             self.hub.move(self, old, channels)
             added = channels - old

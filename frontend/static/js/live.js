@@ -1,9 +1,9 @@
 // The live stream: one WebSocket per tab to /api/v1/stream (the session cookie signs it in).
 // Each server event is re-dispatched on `document` as a CustomEvent named `tandem:<type>`
 // (detail: {id, type, data}), so every page module subscribes to only what it needs.
-// After a drop it reconnects with exponential backoff and jitter and sends `resume` with the
-// last event id seen in this tab (sessionStorage), so nothing is missed.
-const LAST_ID = "tandem.live.after";
+// The page carries the stream's position when the server read it (data-live-after); the socket
+// resumes from there, and after a drop it reconnects with exponential backoff and jitter and
+// resumes from the last event id seen, so nothing between render and now is missed.
 const UNAUTHORIZED = 4401;
 const BASE_DELAY = 500;
 const MAX_DELAY = 30000;
@@ -22,14 +22,7 @@ let stopped = false;
 const watched = new Set();
 const seen = new Set();
 
-function lastId() {
-  const value = Number(sessionStorage.getItem(LAST_ID));
-  return Number.isSafeInteger(value) && value > 0 ? value : 0;
-}
-
-function remember(id) {
-  if (id > lastId()) sessionStorage.setItem(LAST_ID, String(id));
-}
+let lastId = 0;
 
 function setStatus(state) {
   document.querySelectorAll("[data-live-status]").forEach((status) => {
@@ -73,7 +66,7 @@ function receive(event) {
   if (!message || typeof message.type !== "string" || !Number.isSafeInteger(message.id)) return;
   if (seen.has(message.id)) return;
   seen.add(message.id);
-  remember(message.id);
+  lastId = Math.max(lastId, message.id);
   document.dispatchEvent(new CustomEvent(`tandem:${message.type}`, { detail: message }));
 }
 
@@ -89,8 +82,7 @@ function connect() {
     attempt = 0;
     setStatus("live");
     watched.forEach((postId) => send({ type: "watch", post_id: postId }));
-    const after = lastId();
-    if (after > 0) send({ type: "resume", after });
+    if (lastId > 0) send({ type: "resume", after: lastId });
   });
   ws.addEventListener("message", receive);
   ws.addEventListener("close", (event) => {
@@ -116,6 +108,8 @@ export function watchPost(postId) {
 
 export function startLive() {
   if (!document.body.dataset.liveUrl || !("WebSocket" in window)) return;
+  const after = Number(document.body.dataset.liveAfter);
+  lastId = Number.isSafeInteger(after) && after > 0 ? after : 0;
   setStatus("connecting");
   window.addEventListener("offline", () => {
     setStatus("paused");

@@ -150,6 +150,8 @@ def test_a_signed_out_socket_shows_the_signed_out_state(tab: Any, live_server: W
     # Sign out in another tab of the same browser: the session is revoked, the socket told.
     other = session.context.new_page()
     other.goto("/")
-    other.get_by_role("button", name=re.compile("Sign out", re.I)).click(force=True)
+    other.locator(".user-menu summary").click()
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_url(re.compile("/login"))
     status = page.locator("[data-live-status]")
     expect(status).to_have_attribute("data-state", "signed-out", timeout=LIVE)

@@ -44,7 +44,9 @@ def test_a_new_post_arrives_behind_the_new_posts_bar_and_inserts_on_click(
     page = open_live(nina, "/")
     phone = tab("nina", 375)
     small = open_live(phone, "/")
-    post = as_sam(live_server, "POST", "/api/v1/posts", json={"body": "Live: $acme signed the pilot"})
+    post = as_sam(
+        live_server, "POST", "/api/v1/posts", json={"body": "Live: $acme signed the pilot"}
+    )
 
     bar = page.get_by_role("button", name="1 new post")
     expect(bar).to_be_visible(timeout=LIVE)

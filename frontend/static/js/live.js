@@ -22,7 +22,7 @@ let stopped = false;
 const watched = new Set();
 const seen = new Set();
 
-let lastId = 0;
+let lastId = null; // null: no known position (resume only once there is one)
 
 function setStatus(state) {
   document.querySelectorAll("[data-live-status]").forEach((status) => {
@@ -66,7 +66,7 @@ function receive(event) {
   if (!message || typeof message.type !== "string" || !Number.isSafeInteger(message.id)) return;
   if (seen.has(message.id)) return;
   seen.add(message.id);
-  lastId = Math.max(lastId, message.id);
+  lastId = Math.max(lastId ?? 0, message.id);
   document.dispatchEvent(new CustomEvent(`tandem:${message.type}`, { detail: message }));
 }
 
@@ -82,7 +82,7 @@ function connect() {
     attempt = 0;
     setStatus("live");
     watched.forEach((postId) => send({ type: "watch", post_id: postId }));
-    if (lastId > 0) send({ type: "resume", after: lastId });
+    if (lastId !== null) send({ type: "resume", after: lastId });
   });
   ws.addEventListener("message", receive);
   ws.addEventListener("close", (event) => {
@@ -108,8 +108,8 @@ export function watchPost(postId) {
 
 export function startLive() {
   if (!document.body.dataset.liveUrl || !("WebSocket" in window)) return;
-  const after = Number(document.body.dataset.liveAfter);
-  lastId = Number.isSafeInteger(after) && after > 0 ? after : 0;
+  const after = Number(document.body.dataset.liveAfter ?? Number.NaN);
+  lastId = Number.isSafeInteger(after) && after >= 0 ? after : null;
   setStatus("connecting");
   window.addEventListener("offline", () => {
     setStatus("paused");

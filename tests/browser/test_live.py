@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.browser.conftest import World
+from tests.factories import PASSWORD
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -147,13 +148,22 @@ def test_posts_made_while_offline_arrive_after_the_reconnect(
 
 
 def test_a_signed_out_socket_shows_the_signed_out_state(tab: Any, live_server: World) -> None:
-    session = tab("kim")
-    page = open_live(session, "/")
+    # A session of its own (signed in through the form): the seeded token other tests use
+    # must survive the sign-out.
+    session = tab(None)
+    page = session.page
+    page.goto("/login")
+    page.get_by_label("Email").fill("kim@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    status = page.locator("[data-live-status]")
+    expect(status).to_have_attribute("data-state", "live", timeout=LIVE)
     # Sign out in another tab of the same browser: the session is revoked, the socket told.
     other = session.context.new_page()
     other.goto("/")
     other.locator(".user-menu summary").click()
     other.get_by_role("button", name="Sign out").click()
     other.wait_for_url(re.compile("/login"))
-    status = page.locator("[data-live-status]")
     expect(status).to_have_attribute("data-state", "signed-out", timeout=LIVE)
+    expect(status).to_have_attribute("title", re.compile("signed out"))

@@ -131,6 +131,7 @@ def test_posts_made_while_offline_arrive_after_the_reconnect(
     nina.context.set_offline(True)
     expect(status).to_have_attribute("data-state", "paused", timeout=LIVE)
     expect(status).to_have_attribute("title", re.compile("paused"))
+    expect(status).to_contain_text("Live updates paused")
     page.locator(".site-header").screenshot(path=str(screenshot_dir / "live-paused-1280.png"))
     first = as_sam(live_server, "POST", "/api/v1/posts", json={"body": "Offline one"})
     second = as_sam(live_server, "POST", "/api/v1/posts", json={"body": "Offline two"})
@@ -166,4 +167,4 @@ def test_a_signed_out_socket_shows_the_signed_out_state(tab: Any, live_server: W
     other.get_by_role("button", name="Sign out").click()
     other.wait_for_url(re.compile("/login"))
     expect(status).to_have_attribute("data-state", "signed-out", timeout=LIVE)
-    expect(status).to_have_attribute("title", re.compile("signed out"))
+    expect(status).to_have_attribute("title", re.compile("you are signed out"))

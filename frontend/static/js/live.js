@@ -8,11 +8,12 @@ const UNAUTHORIZED = 4401;
 const BASE_DELAY = 500;
 const MAX_DELAY = 30000;
 
+// [what the dot says (read by screen readers, shown in words when paused), its tooltip]
 const LABELS = {
-  connecting: "Connecting to live updates",
-  live: "Live updates on",
-  paused: "Live updates paused, reconnecting",
-  "signed-out": "Live updates off: you are signed out, sign in again",
+  connecting: ["Connecting to live updates", "Connecting to live updates"],
+  live: ["Live updates on", "Live updates on: new posts and comments appear as they happen"],
+  paused: ["Live updates paused", "Live updates paused: reconnecting, nothing will be missed"],
+  "signed-out": ["Signed out", "Live updates off: you are signed out, sign in again"],
 };
 
 let socket = null;
@@ -27,9 +28,10 @@ let lastId = null; // null: no known position (resume only once there is one)
 function setStatus(state) {
   document.querySelectorAll("[data-live-status]").forEach((status) => {
     status.dataset.state = state;
-    status.title = LABELS[state];
-    const text = status.querySelector("[data-live-status-text]");
-    if (text) text.textContent = LABELS[state];
+    const [text, title] = LABELS[state];
+    status.title = title;
+    const label = status.querySelector("[data-live-status-text]");
+    if (label) label.textContent = text;
   });
   document.body.dataset.liveState = state;
 }

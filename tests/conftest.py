@@ -11,8 +11,10 @@ import asyncio
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -26,6 +28,7 @@ from app.main import create_app
 from app.models import Base
 
 REQUIRE_ALL = os.environ.get("TANDEM_TEST_REQUIRE_ALL") == "1"
+T = TypeVar("T")
 
 
 def service_url(var: str) -> str:
@@ -36,6 +39,13 @@ def service_url(var: str) -> str:
             pytest.fail(f"{var} is not set and TANDEM_TEST_REQUIRE_ALL=1", pytrace=False)
         pytest.skip(f"{var} is not set")
     return url
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, in a thread of its own: a loop may be
+    running in this one (the session's, or Playwright's sync API)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 _created_pg_databases: list[tuple[str, str]] = []
@@ -50,7 +60,7 @@ async def _pg_admin(base_url: str, *statements: str) -> None:
 
 
 def _create_pg_database(base_url: str, name: str) -> str:
-    asyncio.run(_pg_admin(base_url, f'CREATE DATABASE "{name}"'))
+    run_sync(_pg_admin(base_url, f'CREATE DATABASE "{name}"'))
     _created_pg_databases.append((base_url, name))
     return base_url.rsplit("/", 1)[0] + "/" + name
 
@@ -59,7 +69,7 @@ def _create_pg_database(base_url: str, name: str) -> str:
 def _drop_pg_databases() -> Iterator[None]:
     yield
     for base_url, name in _created_pg_databases:
-        asyncio.run(_pg_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_sync(_pg_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def fresh_database(backend: str, tmp_dir: Path, label: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, select, update
@@ -69,6 +69,13 @@ async def principal_for_token(session: AsyncSession, token: str) -> tuple[User, 
         return None
     user, *memberships = row
     return user, viewer_from_columns(user, *memberships)
+
+
+async def expires_at(session: AsyncSession, token: str) -> datetime | None:
+    """When a live token expires (for sockets, which outlive the request that checked it)."""
+    return await session.scalar(
+        select(ApiToken.expires_at).where(ApiToken.token_hash == token_hash(token))
+    )
 
 
 async def revoke(session: AsyncSession, *, token: str) -> None:

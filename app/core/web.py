@@ -16,6 +16,7 @@ from app.core.deps import SESSION_COOKIE, DbSession, Principal, secret_key
 from app.core.templating import render
 from app.core.visibility import Viewer
 from app.notifications import service as notifications
+from app.outbox import service as outbox
 from app.users.models import User
 
 
@@ -27,6 +28,9 @@ class PageContext:
     viewer: Viewer
     csrf_token: str
     unread: int
+    # The live stream's position when the page was read: the page's socket resumes from here,
+    # so an event between rendering and connecting is not lost.
+    live_after: int
 
     @property
     def settings(self) -> Settings:
@@ -42,6 +46,7 @@ class PageContext:
                 "viewer": self.viewer,
                 "csrf_token": self.csrf_token,
                 "unread": self.unread,
+                "live_after": self.live_after,
                 "settings": self.settings,
                 **context,
             },
@@ -58,6 +63,7 @@ async def _page_context(request: Request, session: DbSession, principal: Princip
         user=user,
         viewer=viewer,
         csrf_token=csrf.token_for(secret_key(request), seed) if seed else "",
+        live_after=await outbox.last_seq(session),
         unread=await notifications.unread_count(session, viewer),
     )
 

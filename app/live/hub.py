@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -33,10 +34,11 @@ log = logging.getLogger("tandem.live")
 CLOSE_TRY_AGAIN = 1013  # queue overflow or a stuck client: reconnect and resume
 CLOSE_UNAUTHORIZED = 4401
 REPLAY_PAGE = 500
+SENT_LIVE_KEPT = 64
 CLOSE_TIMEOUT = 2.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Envelope:
     """A sequenced event as it travels through the broker."""
 
@@ -45,6 +47,11 @@ class Envelope:
     channels: tuple[str, ...]
     visibility: dict[str, Any] | None
     data: dict[str, Any]
+
+    @cached_property
+    def message(self) -> str:
+        """What a client receives: serialized once however many sockets it goes to."""
+        return orjson.dumps({"id": self.seq, "type": self.type, "data": self.data}).decode()
 
     @classmethod
     def of(cls, event: outbox.Event) -> Envelope:
@@ -68,12 +75,26 @@ class Envelope:
             body["seq"], body["type"], tuple(body["channels"]), body["visibility"], body["data"]
         )
 
-    def message(self) -> str:
-        """What a client receives."""
-        return orjson.dumps({"id": self.seq, "type": self.type, "data": self.data}).decode()
-
 
 class Connection:
+    # Slots: thousands of these live in one process, most of them idle.
+    __slots__ = (
+        "_held",
+        "_queue",
+        "_replaying",
+        "_sender",
+        "_sent_live",
+        "_tasks",
+        "channels",
+        "closing",
+        "cursor",
+        "hub",
+        "token_hash",
+        "user",
+        "viewer",
+        "websocket",
+    )
+
     def __init__(
         self,
         hub: Hub,
@@ -99,7 +120,8 @@ class Connection:
         self._sender: asyncio.Task[None] | None = None
         self._replaying = False
         self._held: list[Envelope] = []
-        self._sent_live: deque[int] = deque(maxlen=256)
+        # Ids sent live since the last replay (so a replay skips them), kept short.
+        self._sent_live: deque[int] = deque(maxlen=SENT_LIVE_KEPT)
         self._tasks: set[asyncio.Task[None]] = set()
 
     # Called by the hub's routing loop: never blocks.
@@ -120,7 +142,7 @@ class Connection:
         self.cursor = envelope.seq
         if self._wanted(envelope):
             self._sent_live.append(envelope.seq)
-            self._put_nowait(envelope.message())
+            self._put_nowait(envelope.message)
 
     def _wanted(self, envelope: Envelope) -> bool:
         return envelope.type in events.CLIENT_TYPES and service.may_see(
@@ -196,6 +218,8 @@ class Connection:
         live; live events arriving meanwhile are held and sent after, without duplicates."""
         self._replaying = True
         try:
+            async with transaction(self.hub.sessionmaker) as session:
+                await outbox.sequence_pending(session)
             position, sent_live = after, set(self._sent_live)
             while not self.closing:
                 async with transaction(self.hub.sessionmaker, write=False) as session:
@@ -205,7 +229,7 @@ class Connection:
                 for event in page:
                     envelope = Envelope.of(event)
                     if envelope.seq not in sent_live and self._wanted(envelope):
-                        await self._put(envelope.message())
+                        await self._put(envelope.message)
                     position = envelope.seq
                 if len(page) < REPLAY_PAGE:
                     break
@@ -222,6 +246,8 @@ class Connection:
         async with transaction(self.hub.sessionmaker, write=False) as session:
             self.viewer = await load_viewer(session, self.user)
             channels = await service.subscriptions(session, self.viewer)
+            if self not in self.hub.connections:
+                return  # closed meanwhile: re-adding its channels would leak it
             old, self.channels = self.channels, channels
             self.hub.move(self, old, channels)
             added = channels - old
@@ -233,7 +259,7 @@ class Connection:
             if old.isdisjoint(envelope.channels) and envelope.seq not in sent_live:
                 if self._wanted(envelope):
                     self._sent_live.append(envelope.seq)
-                    await self._put(envelope.message())
+                    await self._put(envelope.message)
 
 
 class Hub:

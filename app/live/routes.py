@@ -8,16 +8,15 @@ from urllib.parse import urlsplit
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.routing import WebSocketRoute
 
 from app.auth import service as auth
-from app.core.db import transaction
+from app.core.db import transaction, utcnow
 from app.core.deps import SESSION_COOKIE
 from app.live import events, service
 from app.live.hub import CLOSE_UNAUTHORIZED, Connection, Hub
 from app.outbox import service as outbox
 from app.posts import repository as posts_repo
-
-router = APIRouter(tags=["live"])
 
 AUTH_TIMEOUT = 5.0
 
@@ -43,7 +42,6 @@ async def _token(websocket: WebSocket) -> str | None:
     return None
 
 
-@router.websocket("/api/v1/stream")
 async def stream(websocket: WebSocket) -> None:
     hub: Hub = websocket.app.state.hub
     await websocket.accept()
@@ -55,6 +53,7 @@ async def stream(websocket: WebSocket) -> None:
             if principal is not None:
                 channels = await service.subscriptions(session, principal[1])
                 cursor = await outbox.last_seq(session)
+                expiry = await auth.expires_at(session, token)
     if token is None or principal is None:
         await websocket.close(CLOSE_UNAUTHORIZED, "sign in first")
         return
@@ -63,9 +62,15 @@ async def stream(websocket: WebSocket) -> None:
         hub, websocket, user=user, viewer=viewer, token_hash=auth.token_hash(token), cursor=cursor
     )
     hub.attach(connection, channels)
+    # An expired token closes its sockets, as a revoked one does.
+    seconds_left = (expiry - utcnow()).total_seconds() if expiry else 0.0
+    expire = asyncio.get_running_loop().call_later(
+        max(seconds_left, 0.0), connection.close, CLOSE_UNAUTHORIZED
+    )
     try:
         await _receive(connection)
     finally:
+        expire.cancel()
         hub.detach(connection)
         await connection.shutdown()
 
@@ -97,3 +102,8 @@ async def _watch(connection: Connection, post_id: int) -> None:
         post = await posts_repo.visible_post(session, connection.viewer, post_id)
     if post is not None:
         connection.hub.watch(connection, events.post(post_id))
+
+
+# A plain Starlette route: FastAPI's dependency machinery would stay alive, per socket, for
+# the whole connection (~5 KB each) and this endpoint needs none of it.
+router = APIRouter(routes=[WebSocketRoute("/api/v1/stream", stream)])

@@ -31,6 +31,8 @@ class OutboxEvent(Base):
     seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     type: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Also in outbox_channel (indexed, for replays); here so publishing reads one row.
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     # What the visibility rule needs about the post the event concerns (None: no post).
     visibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

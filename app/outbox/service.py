@@ -64,12 +64,12 @@ async def emit(
     visibility: dict[str, Any] | None = None,
 ) -> None:
     """Record an event in the current transaction; it is published once committed."""
+    names = sorted(set(channels))
     event_id = await session.scalar(
         insert(OutboxEvent)
-        .values(type=type, data=data, visibility=visibility, created_at=utcnow())
+        .values(type=type, data=data, channels=names, visibility=visibility, created_at=utcnow())
         .returning(OutboxEvent.id)
     )
-    names = sorted(set(channels))
     if names:
         await session.execute(
             insert(OutboxChannel), [{"channel": c, "event_id": event_id} for c in names]
@@ -82,10 +82,14 @@ async def emit(
 async def claim(session: AsyncSession, consumer: str, *, wait: bool = False) -> int | None:
     """Lock `consumer`'s row for this transaction and return its position; None when another
     process holds it (FOR UPDATE SKIP LOCKED), unless `wait`."""
-    await insert_ignore(session, OutboxConsumer, [{"name": consumer, "position": 0}])
     stmt = select(OutboxConsumer.position).where(OutboxConsumer.name == consumer)
-    result: int | None = await session.scalar(stmt.with_for_update(skip_locked=not wait))
-    return result
+    locked = stmt.with_for_update(skip_locked=not wait)
+    position: int | None = await session.scalar(locked)
+    if position is None and await session.scalar(stmt) is None:
+        # A consumer's first run: create its row, then lock it.
+        await insert_ignore(session, OutboxConsumer, [{"name": consumer, "position": 0}])
+        position = await session.scalar(locked)
+    return position
 
 
 async def advance(session: AsyncSession, consumer: str, position: int) -> None:
@@ -103,55 +107,52 @@ async def sequence(session: AsyncSession, *, batch: int = 1000) -> int:
     """
     last = await claim(session, SEQUENCER, wait=True)
     assert last is not None  # claim(wait=True) always returns the position
-    ids = list(
-        await session.scalars(
-            select(OutboxEvent.id)
-            .where(OutboxEvent.seq.is_(None))
-            .order_by(OutboxEvent.id)
-            .limit(batch)
-        )
+    pending = (
+        select(OutboxEvent.id, func.row_number().over(order_by=OutboxEvent.id).label("n"))
+        .where(OutboxEvent.seq.is_(None))
+        .order_by(OutboxEvent.id)
+        .limit(batch)
+        .subquery()
     )
-    if not ids:
-        return 0
-    await session.execute(
-        update(OutboxEvent),
-        [{"id": event_id, "seq": last + n} for n, event_id in enumerate(ids, start=1)],
+    numbered = await session.scalars(
+        update(OutboxEvent)
+        .values(seq=last + pending.c.n)
+        .where(OutboxEvent.id == pending.c.id)
+        .returning(OutboxEvent.seq)
+        .execution_options(synchronize_session=False)
     )
-    await advance(session, SEQUENCER, last + len(ids))
-    return len(ids)
+    count = len(numbered.all())
+    if count:
+        await advance(session, SEQUENCER, last + count)
+    return count
+
+
+async def sequence_pending(session: AsyncSession) -> None:
+    """Number whatever is committed but not numbered yet (a reader about to replay must not
+    wait for a dispatcher, which may be backing off while the broker is down)."""
+    pending = await session.scalar(select(OutboxEvent.id).where(OutboxEvent.seq.is_(None)).limit(1))
+    if pending is not None:
+        await sequence(session)
 
 
 def _events_after(after: int, limit: int) -> Any:
     return select(OutboxEvent).where(OutboxEvent.seq > after).order_by(OutboxEvent.seq).limit(limit)
 
 
-async def _with_channels(session: AsyncSession, rows: list[OutboxEvent]) -> list[Event]:
-    channels: dict[int, list[str]] = {row.id: [] for row in rows}
-    if rows:
-        pairs = await session.execute(
-            select(OutboxChannel.event_id, OutboxChannel.channel).where(
-                OutboxChannel.event_id.in_(channels)
-            )
-        )
-        for event_id, channel in pairs:
-            channels[event_id].append(channel)
-    return [
-        Event(
-            seq=row.seq or 0,
-            type=row.type,
-            data=row.data,
-            visibility=row.visibility,
-            channels=tuple(channels[row.id]),
-            created_at=row.created_at,
-        )
-        for row in rows
-    ]
+def _event(row: OutboxEvent) -> Event:
+    return Event(
+        seq=row.seq or 0,
+        type=row.type,
+        data=row.data,
+        visibility=row.visibility,
+        channels=tuple(row.channels),
+        created_at=row.created_at,
+    )
 
 
 async def read_after(session: AsyncSession, after: int, *, limit: int = 500) -> list[Event]:
     """Sequenced events after `after`, in order, with their channels."""
-    rows = list(await session.scalars(_events_after(after, limit)))
-    return await _with_channels(session, rows)
+    return [_event(row) for row in await session.scalars(_events_after(after, limit))]
 
 
 async def read_for_channels(
@@ -165,8 +166,8 @@ async def read_for_channels(
             OutboxChannel.event_id == OutboxEvent.id, OutboxChannel.channel.in_(channels)
         )
     )
-    rows = list(await session.scalars(_events_after(after, limit).where(on_channel)))
-    return await _with_channels(session, rows)
+    rows = await session.scalars(_events_after(after, limit).where(on_channel))
+    return [_event(row) for row in rows]
 
 
 async def last_seq(session: AsyncSession) -> int:

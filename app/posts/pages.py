@@ -137,6 +137,26 @@ async def post_page(post_id: PathId, ctx: Page) -> Response:
     )
 
 
+@router.get("/posts/{post_id}/card")
+async def post_card(post_id: PathId, ctx: Page) -> Response:
+    """One feed card, for the live stream's "new posts" bar (same check as the post page)."""
+    post = await _visible(ctx, post_id)
+    [read] = await repository.read_posts(ctx.session, [post.id])
+    reacted = await repository.reacted_kinds(ctx.session, ctx.user.id, [post.id])
+    return ctx.render("_post_card.html", post=read, reacted=reacted, kinds=KIND_LABELS)
+
+
+@router.get("/posts/{post_id}/comments/{comment_id}")
+async def comment_item(post_id: PathId, comment_id: PathId, ctx: Page) -> Response:
+    """One comment as it appears in the thread, for comments arriving live."""
+    post = await _visible(ctx, post_id)
+    comment = await repository.comment_of(ctx.session, post.id, comment_id)
+    if comment is None:
+        raise NotFound("No such comment.")
+    [read] = await repository.read_comments(ctx.session, [comment])
+    return ctx.render("posts/_comment_item.html", post=post, c=read)
+
+
 @router.get("/posts/{post_id}/edit")
 async def edit_page(post_id: PathId, ctx: Page) -> Response:
     post = await _visible(ctx, post_id)

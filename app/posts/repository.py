@@ -45,6 +45,12 @@ async def visible_post(session: AsyncSession, viewer: Viewer, post_id: int) -> P
     return await session.scalar(select(Post).where(Post.id == post_id, viewer.post_clause()))
 
 
+async def comment_of(session: AsyncSession, post_id: int, comment_id: int) -> Comment | None:
+    return await session.scalar(
+        select(Comment).where(Comment.id == comment_id, Comment.post_id == post_id)
+    )
+
+
 async def confidential_account_ids(session: AsyncSession, post_id: int) -> list[int]:
     rows = await session.scalars(
         select(PostAccount.account_id)

@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('seq', sa.BigInteger(), nullable=True),
     sa.Column('type', sa.String(length=40), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('channels', sa.JSON(), nullable=False),
     sa.Column('visibility', sa.JSON(), nullable=True),
     sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_event')),

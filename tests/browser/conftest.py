@@ -6,12 +6,10 @@ without it, a failure under TANDEM_TEST_REQUIRE_ALL=1. No browser is ever downlo
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +24,7 @@ from app.core.deps import SESSION_COOKIE
 from app.core.migrate import upgrade
 from app.main import create_app
 from app.users.models import Department
-from tests.conftest import service_url, test_settings
+from tests.conftest import run_sync, service_url, test_settings
 from tests.factories import PASSWORD, Person, api, make_account, make_post, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,19 +138,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _in_thread(coro: Any) -> Any:
-    # The test session's event loop may exist in this thread; the seed gets its own.
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        result["value"] = asyncio.run(coro)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return result["value"]
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     return service_url("TANDEM_TEST_BROWSER")
@@ -163,7 +148,7 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) ->
     tmp = tmp_path_factory.mktemp("browser")
     database_url = f"sqlite+aiosqlite:///{tmp / 'browser.db'}"
     upgrade(database_url)
-    world: World = _in_thread(_seed(database_url))
+    world: World = run_sync(_seed(database_url))
     port = _free_port()
     env = {
         **os.environ,
@@ -196,8 +181,10 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) ->
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
+    # Per module: Playwright's sync API holds an event loop on this thread while it runs,
+    # and the async tests of later modules need the thread back.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -70,6 +70,7 @@ class AppServer:
             [
                 sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
                 "--host", "127.0.0.1", "--port", str(self.port),
+                "--ws", self.env.get("UVICORN_WS", "websockets-sansio"),
                 "--ws-per-message-deflate", "false", "--log-level", "warning",
             ],
             env=env,

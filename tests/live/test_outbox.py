@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import httpx
 import orjson
@@ -98,3 +99,24 @@ async def test_sequence_numbers_follow_commit_order(
     else:
         assert order == ["fast", "slow"]
     assert [e.seq for e in events] == sorted(e.seq for e in events)
+
+
+async def test_prune_keeps_what_a_consumer_has_not_handled(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    factory = app.state.sessionmaker
+    await _emit(app, 4, "old")
+    async with transaction(factory) as session:
+        await outbox.sequence(session)
+        events = await outbox.read_after(session, 0)
+        # One consumer has handled the first two events, another all four.
+        await outbox.claim(session, "slow")
+        await outbox.advance(session, "slow", events[1].seq)
+        await outbox.claim(session, "fast")
+        await outbox.advance(session, "fast", events[-1].seq)
+    async with transaction(factory) as session:
+        assert await outbox.prune(session, older_than=timedelta(days=1)) == 0  # all recent
+        assert await outbox.prune(session, older_than=timedelta(0)) == 2
+        left = await outbox.read_after(session, 0)
+    assert [e.seq for e in left] == [e.seq for e in events[2:]]
+    assert all(e.channels == ("t",) for e in left)

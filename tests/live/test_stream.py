@@ -6,11 +6,16 @@ import asyncio
 import json
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import connect
 
+from app.auth.models import ApiToken
+from app.auth.service import token_hash
 from app.core.migrate import upgrade
 from tests.conftest import fresh_database
 from tests.live.conftest import (
@@ -245,3 +250,17 @@ async def test_slow_client_is_dropped_without_delaying_a_fast_one(
         assert max(delays) < 2.0, delays
     assert await close_code(slow_ws, timeout=30) == 1013
     await api.close()
+
+
+async def test_a_socket_closes_when_its_token_expires(server: AppServer, api: Api) -> None:
+    user = await api.signup("expiring")
+    engine = create_async_engine(server.database_url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(ApiToken)
+            .where(ApiToken.token_hash == token_hash(user.token))
+            .values(expires_at=datetime.now(UTC) + timedelta(seconds=2))
+        )
+    await engine.dispose()
+    async with await open_stream(server, user) as ws:
+        assert await close_code(ws, timeout=10) == 4401

@@ -194,3 +194,53 @@ async def test_private_group_post_never_reaches_an_outsider_page(
         assert "Deal room" not in markup, url
     browse_as(client, sam)
     assert "Secret discount" in await page(client, "/groups/deal-room")
+
+
+async def test_live_partials_render_one_card_and_one_comment_for_who_may_see_them(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    sam = await make_user(app, "sam")
+    kim = await make_user(app, "kim")
+    post = await make_post(client, sam, "Call with **Acme** <script>alert(1)</script>")
+    top = await api(
+        client, sam, "POST", f"/api/v1/posts/{post['id']}/comments", 201, json={"body": "First"}
+    )
+    reply = await api(
+        client,
+        kim,
+        "POST",
+        f"/api/v1/posts/{post['id']}/comments",
+        201,
+        json={"body": "<img src=x onerror=alert(1)> Second", "parent_id": top["id"]},
+    )
+    browse_as(client, kim)
+    card = await page(client, f"/posts/{post['id']}/card")
+    assert card.lstrip().startswith(f'<article class="card post-card" id="post-{post["id"]}"')
+    assert "<strong>Acme</strong>" in card
+    assert "<html" not in card
+    assert_no_active_markup(card)
+    first = await page(client, f"/posts/{post['id']}/comments/{top['id']}")
+    assert f'id="comment-{top["id"]}"' in first
+    assert 'name="parent_id"' in first  # a top-level comment comes with its reply form
+    second = await page(client, f"/posts/{post['id']}/comments/{reply['id']}")
+    assert 'name="parent_id"' not in second
+    assert_no_active_markup(second)
+    other = await make_post(client, sam, "Another post")
+    await page(client, f"/posts/{other['id']}/comments/{top['id']}", expect=404)
+
+
+async def test_live_card_of_a_private_group_post_is_not_found_for_an_outsider(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    sam = await make_user(app, "sam")
+    kim = await make_user(app, "kim")
+    await api(
+        client, sam, "POST", "/api/v1/groups", 201, json={"name": "Deal room", "private": True}
+    )
+    secret = await make_post(client, sam, "Secret discount", group="deal-room")
+    comment = await api(
+        client, sam, "POST", f"/api/v1/posts/{secret['id']}/comments", 201, json={"body": "ok"}
+    )
+    browse_as(client, kim)
+    await page(client, f"/posts/{secret['id']}/card", expect=404)
+    await page(client, f"/posts/{secret['id']}/comments/{comment['id']}", expect=404)

@@ -1,6 +1,10 @@
 // Wires each behaviour to the elements that ask for it through data attributes.
 import { enhanceAutocomplete } from "./autocomplete.js";
 import { enhanceConfirm } from "./confirm.js";
+import { startLive } from "./live.js";
+import { enhanceLiveBell } from "./live-bell.js";
+import { enhanceLiveFeed } from "./live-feed.js";
+import { enhanceLivePost, followReactions } from "./live-post.js";
 import { enhanceLoadMore } from "./load-more.js";
 import { enhancePreview } from "./preview.js";
 import { enhanceReactions } from "./reactions.js";
@@ -15,3 +19,10 @@ export function enhance(root) {
 
 enhance(document);
 enhanceLoadMore(document, enhance);
+
+// Live updates: each page part subscribes to the stream's events, then the socket opens.
+document.querySelectorAll("[data-live-feed]").forEach((feed) => enhanceLiveFeed(feed, enhance));
+document.querySelectorAll("[data-live-post]").forEach((post) => enhanceLivePost(post, enhance));
+document.querySelectorAll("[data-unread-count]").forEach(enhanceLiveBell);
+followReactions();
+startLive();

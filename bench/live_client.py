@@ -2,8 +2,9 @@
 over the given servers, records every message it receives, and reports when told to stop.
 
 Protocol with the orchestrator (bench.live): prints `READY <connected> <failed>` once every
-socket is open and authenticated; on a `STOP` line on stdin, closes everything, writes one
-JSON line per received message to --out and prints `DONE <messages>`.
+socket is open and authenticated; on a `STOP` line on stdin, waits until nothing has arrived
+for 2 s (what is still in flight is late, not lost), closes everything, writes one JSON line
+per received message to --out and prints `DONE <messages>`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 from websockets.asyncio.client import ClientConnection, connect
 
 CONNECT_BATCH = 100
+QUIET = 2.0
+DRAIN_LIMIT = 120.0
 
 
 async def _open(url: str, token: str) -> ClientConnection:
@@ -55,6 +58,13 @@ async def main(args: argparse.Namespace) -> None:
     readers = [asyncio.create_task(_read(ws, i, records)) for i, ws in enumerate(sockets) if ws]
     print(f"READY {len(readers)} {failed}", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    # Drain what is still in flight: stop once nothing arrived for QUIET seconds.
+    deadline = time.monotonic() + DRAIN_LIMIT
+    while time.monotonic() < deadline:
+        seen = len(records)
+        await asyncio.sleep(QUIET)
+        if len(records) == seen:
+            break
     for ws in sockets:
         if ws is not None:
             await ws.close()

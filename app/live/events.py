@@ -38,6 +38,11 @@ CLIENT_TYPES = frozenset(
 )
 
 
+# Every post event is also published here; a socket listens only while a page showing the
+# company feed (or a feed of something the user does not follow) asks for it.
+COMPANY = "company"
+
+
 def user(user_id: int) -> str:
     return f"user:{user_id}"
 
@@ -88,6 +93,7 @@ async def post_changed(
     """A post was created, edited or deleted: published where its home-feed readers listen,
     and to whoever has it open."""
     channels = [
+        COMPANY,
         author(author_id),
         post(post_id),
         *(account(a) for a in account_ids),

@@ -92,6 +92,7 @@ class Connection:
         "token_hash",
         "user",
         "viewer",
+        "watched",
         "websocket",
     )
 
@@ -111,6 +112,8 @@ class Connection:
         self.viewer = viewer
         self.token_hash = token_hash
         self.channels: frozenset[str] = frozenset()
+        # Channels a page asked for (`watch`), kept when the subscriptions are recomputed.
+        self.watched: frozenset[str] = frozenset()
         # The highest event id handled; a live event at or below it is a duplicate.
         self.cursor = cursor
         self.closing = False
@@ -245,7 +248,7 @@ class Connection:
         what was published meanwhile on channels that are new."""
         async with transaction(self.hub.sessionmaker, write=False) as session:
             self.viewer = await load_viewer(session, self.user)
-            channels = await service.subscriptions(session, self.viewer)
+            channels = await service.subscriptions(session, self.viewer) | self.watched
             if self not in self.hub.connections:
                 return  # closed meanwhile: re-adding its channels would leak it
             old, self.channels = self.channels, channels
@@ -329,6 +332,7 @@ class Hub:
         self.move(connection, connection.channels, ())
 
     def watch(self, connection: Connection, channel: str) -> None:
+        connection.watched |= {channel}
         if channel not in connection.channels:
             old = connection.channels
             connection.channels = old | {channel}

@@ -76,7 +76,8 @@ async def stream(websocket: WebSocket) -> None:
 
 
 async def _receive(connection: Connection) -> None:
-    """Client messages: `resume` replays what was missed; `watch` follows one post's thread."""
+    """Client messages: `resume` replays what was missed; `watch` follows one post's thread
+    (`post_id`) or every post (`feed: "company"`)."""
     try:
         while True:
             message = await connection.websocket.receive_text()
@@ -91,6 +92,9 @@ async def _receive(connection: Connection) -> None:
                 await connection.resume(max(0, body["after"]))
             elif kind == "watch" and isinstance(body.get("post_id"), int):
                 await _watch(connection, body["post_id"])
+            elif kind == "watch" and body.get("feed") == "company":
+                # Every post the user may see (the visibility rule still applies per event).
+                connection.hub.watch(connection, events.COMPANY)
     except (WebSocketDisconnect, RuntimeError, KeyError):
         # Gone, closed by us (a 1013 or 4401 from `Connection.close`), or a binary frame.
         return

@@ -85,6 +85,21 @@ def test_topic_page_shows_only_posts_about_its_topic(tab: Any, live_server: Worl
     assert page.get_by_text("Unrelated note").count() == 0
 
 
+def test_company_feed_shows_posts_from_people_not_followed(tab: Any, live_server: World) -> None:
+    page = open_live(tab("nina"), "/company")  # nina follows sam, not dana
+    response = httpx.post(
+        live_server.base_url + "/api/v1/posts",
+        headers=live_server.people["dana"].headers,
+        json={"body": "Customer success: onboarding call done"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    bar = page.get_by_role("button", name="1 new post")
+    expect(bar).to_be_visible(timeout=LIVE)
+    bar.click()
+    expect(page.locator("article.post-card").first).to_contain_text("onboarding call done")
+
+
 def test_the_bell_counts_up_live_when_mentioned(tab: Any, live_server: World) -> None:
     page = open_live(tab("nina"), "/company")
     bell = page.locator("a.bell")

@@ -139,6 +139,27 @@ async def test_following_on_an_open_socket_starts_delivery(server: AppServer, ap
         assert got["data"]["author"]["handle"] == writer.handle
 
 
+async def test_watching_the_company_feed_delivers_every_visible_post(
+    server: AppServer, api: Api
+) -> None:
+    reader, stranger = await api.signup("reader"), await api.signup("stranger")
+    group = await api.call(
+        stranger,
+        "POST",
+        "/api/v1/groups",
+        201,
+        json={"name": f"Closed {stranger.handle}", "private": True},
+    )
+    async with await open_stream(server, reader) as ws:
+        await ws.send(json.dumps({"type": "watch", "feed": "company"}))
+        await asyncio.sleep(0.2)
+        hidden = await api.post(stranger, "Members only", group=group["slug"])
+        shown = await api.post(stranger, "For everyone")
+        got = await receive_until(ws, "post.created", id=shown["id"])
+        assert got["data"]["author"]["handle"] == stranger.handle
+        assert all(m["data"].get("id") != hidden["id"] for m in await nothing_more(ws, 0.5))
+
+
 async def test_resume_after_a_disconnect_replays_exactly_what_was_missed(
     server: AppServer, api: Api
 ) -> None:

@@ -1,12 +1,13 @@
 // "N new posts" on a feed: posts arriving live wait behind a bar; a click inserts their cards.
 import { fetchFragment } from "./fragment.js";
+import { watchCompany } from "./live.js";
 
 function belongs(feed, post) {
   const key = feed.dataset.liveKey;
   const department = feed.dataset.liveDepartment;
   if (department && post.author?.department !== department) return false;
   switch (feed.dataset.liveFeed) {
-    case "home": // the stream only sends what belongs in this user's home feed
+    case "home": // a home page watches nothing more: the stream sends its home feed only
     case "company":
       return true;
     case "account":
@@ -25,6 +26,8 @@ function belongs(feed, post) {
 export function enhanceLiveFeed(feed, enhance) {
   const bar = feed.parentElement.querySelector("[data-new-posts]");
   if (!bar) return;
+  // Home gets what the user follows; any other feed shows posts the user may not follow.
+  if (feed.dataset.liveFeed !== "home") watchCompany();
   const pending = new Set();
 
   const update = () => {

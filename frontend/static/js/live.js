@@ -20,7 +20,7 @@ let socket = null;
 let attempt = 0;
 let timer = 0;
 let stopped = false;
-const watched = new Set();
+const watched = new Map(); // what this page asked to watch, sent again after a reconnect
 const seen = new Set();
 
 let lastId = null; // null: no known position (resume only once there is one)
@@ -83,7 +83,7 @@ function connect() {
   ws.addEventListener("open", () => {
     attempt = 0;
     setStatus("live");
-    watched.forEach((postId) => send({ type: "watch", post_id: postId }));
+    watched.forEach((message) => send(message));
     if (lastId !== null) send({ type: "resume", after: lastId });
   });
   ws.addEventListener("message", receive);
@@ -102,10 +102,19 @@ function connect() {
   // An error is always followed by `close`, which reconnects.
 }
 
+function watch(message) {
+  watched.set(JSON.stringify(message), message);
+  send(message);
+}
+
 /** Also receive comments and reactions for a post this page shows. */
 export function watchPost(postId) {
-  watched.add(postId);
-  send({ type: "watch", post_id: postId });
+  watch({ type: "watch", post_id: postId });
+}
+
+/** Receive every new post the user may see (feeds other than home filter them). */
+export function watchCompany() {
+  watch({ type: "watch", feed: "company" });
 }
 
 export function startLive() {

@@ -278,35 +278,24 @@ class Fts5Backend:
 
     async def delete(self, index: str, ids: Sequence[int | str]) -> None:
         t, _ = self._resolve(index)
-        keys = [str(i) for i in ids]
+        await self._delete_where(t, "id", [str(i) for i in ids])
+
+    async def delete_comments_of_posts(self, post_ids: Sequence[int | str]) -> None:
+        await self._delete_where(COMMENTS, "post_id", [str(i) for i in post_ids])
+
+    async def _delete_where(self, t: str, column: str, keys: list[str]) -> None:
+        """Delete the documents of table `t` whose `column` is one of `keys`."""
 
         def run(conn: sqlite3.Connection) -> None:
             rowids = [
                 r
                 for (r,) in conn.execute(
                     f"SELECT rowid FROM {_ident(t + '_docs')} "
-                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    f"WHERE {_ident(column)} IN (SELECT value FROM json_each(?))",
                     (json.dumps(keys),),
                 )
             ]
             self._delete_rowids(conn, t, rowids)
-
-        if keys:
-            await self._call(self._write, run)
-
-    async def delete_comments_of_posts(self, post_ids: Sequence[int | str]) -> None:
-        keys = [str(i) for i in post_ids]
-
-        def run(conn: sqlite3.Connection) -> None:
-            rowids = [
-                r
-                for (r,) in conn.execute(
-                    f"SELECT rowid FROM {_ident(COMMENTS + '_docs')} "
-                    "WHERE post_id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(keys),),
-                )
-            ]
-            self._delete_rowids(conn, COMMENTS, rowids)
 
         if keys:
             await self._call(self._write, run)

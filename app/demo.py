@@ -1899,12 +1899,13 @@ async def _timeline(
                 position += 1
                 if what == _POST:
                     p = plan.posts[index]
-                    post = await posts.create(
+                    read = await posts.create(
                         session,
                         author=people[p.author],
                         viewer=viewers[p.author],
                         data=PostCreate(kind=p.kind, title=p.title, body=p.body, group=p.group),
                     )
+                    post = await session.get_one(Post, read.id)  # in the identity map
                     created[index] = post
                     # Out of the identity map: the services' counter UPDATEs synchronise
                     # every Post in it, which would get slower with each post written.

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import importlib.util
 import json
@@ -257,6 +258,7 @@ class Stmt:
     sql: str
     params: Any
     many: bool
+    returned: int | None = None  # the id an INSERT gave its row, when it reported one
 
 
 @dataclass
@@ -264,6 +266,11 @@ class Captured:
     stmts: list[Stmt]
     status: int
     body: Any
+
+
+# Set in the task of the request being captured: the app's background workers (outbox
+# dispatcher, search indexer) use the same engine, and their statements are not the request's.
+_capturing: contextvars.ContextVar[bool] = contextvars.ContextVar("capturing", default=False)
 
 
 class AppProbe:
@@ -314,7 +321,7 @@ class AppProbe:
         executemany: bool,
     ) -> None:
         self._db_started = time.perf_counter()
-        if self.recording is None:
+        if self.recording is None or not _capturing.get():
             return
         if re.match(r"\s*(BEGIN|COMMIT|ROLLBACK)\b", statement, re.IGNORECASE):
             return  # the replay opens and commits its own transaction
@@ -324,8 +331,17 @@ class AppProbe:
             params = tuple(parameters) if parameters is not None else ()
         self.recording.append(Stmt(statement, params, executemany))
 
-    def _done(self, *_args: Any) -> None:
+    def _done(self, _conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
         self.db_seconds += time.perf_counter() - self._db_started
+        if self.recording and _capturing.get() and _is_insert(statement):
+            # The id the row got, so the replay can map it to the id its own insert gets
+            # (asyncpg's adapted cursor holds RETURNING rows in `_rows`; sqlite3 has lastrowid).
+            rows = getattr(cursor, "_rows", None)
+            if rows:
+                first = rows[0][0]
+                self.recording[-1].returned = first if type(first) is int else None
+            elif getattr(cursor, "lastrowid", None):
+                self.recording[-1].returned = cursor.lastrowid
 
     async def measure(self, lines: list[tuple[str, str, str, str]]) -> dict[str, Any]:
         """Per request, in this process: wall time, time inside database calls (driver
@@ -403,9 +419,11 @@ class AppProbe:
 
     async def capture(self, method: str, target: str, token: str, body: str) -> Captured:
         self.recording = []
+        token_ = _capturing.set(True)
         try:
             status, answer = await self.call(method, target, token, body)
         finally:
+            _capturing.reset(token_)
             stmts, self.recording = self.recording, None
         return Captured(stmts, status, answer)
 
@@ -418,9 +436,13 @@ def short_sql(sql: str, width: int = 90) -> str:
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
-def _is_post_insert(sql: str) -> bool:
-    # SQLAlchemy adds RETURNING on PostgreSQL; on SQLite it reads the cursor's lastrowid.
-    return re.match(r"\s*INSERT INTO post\b", sql, re.IGNORECASE) is not None
+def _is_insert(sql: str) -> bool:
+    return re.match(r"\s*INSERT\b", sql, re.IGNORECASE) is not None
+
+
+# Ids below this are not mapped in a replay: small values (limits, user ids) would collide.
+# The run moves the id sequences of the rows a request creates above it (PostgreSQL).
+MAPPED_IDS_FROM = 1_000_000
 
 
 class Replayer:
@@ -430,15 +452,19 @@ class Replayer:
         self.db = db
 
     async def run(self, captured: Captured, *, write: bool) -> tuple[float, list[float]]:
-        # A created post gets a new id on every replay; statements that used the id the
-        # app saw must use the new one (post_account rows, notifications, the read-back).
-        old_id = captured.body.get("id") if write and isinstance(captured.body, dict) else None
-        new_id: int | None = None
+        # Rows a write creates get new ids on every replay; statements that used the ids the
+        # app saw (post_account rows, notifications, outbox channels, the read-back) must
+        # use the new ones.
+        new_ids: dict[int, int] = {}
 
         def subst(params: Any) -> Any:
-            if new_id is None or old_id is None:
+            if not new_ids:
                 return params
-            return tuple(new_id if v == old_id and type(v) is int else v for v in params)
+            return tuple(new_ids.get(v, v) if type(v) is int else v for v in params)
+
+        def remember(s: Stmt, new: int | None) -> None:
+            if write and s.returned is not None and s.returned >= MAPPED_IDS_FROM and new:
+                new_ids[s.returned] = new
 
         per: list[float] = []
         started = time.perf_counter()
@@ -451,8 +477,7 @@ class Replayer:
                         await conn.executemany(s.sql, [subst(p) for p in s.params])
                     else:
                         rows = await conn.fetch(s.sql, *subst(s.params))
-                        if _is_post_insert(s.sql):
-                            new_id = rows[0][0]
+                        remember(s, rows[0][0] if rows and rows[0] else None)
                     per.append(time.perf_counter() - t)
         else:
             lite = self.db.lite
@@ -466,8 +491,7 @@ class Replayer:
                     else:
                         cur = lite.execute(s.sql, subst(s.params))
                         rows = cur.fetchall()
-                        if _is_post_insert(s.sql):
-                            new_id = rows[0][0] if rows else cur.lastrowid
+                        remember(s, rows[0][0] if rows else cur.lastrowid)
                     per.append(time.perf_counter() - t)
                 lite.execute("COMMIT")
             except BaseException:
@@ -957,6 +981,7 @@ class Context:
     work: Path
     db: RawDb
     max_post_id: int
+    max_event_id: int
     database: str
     dataset: dict[str, int]
     app_dir: Path
@@ -978,6 +1003,9 @@ async def remove_created_posts(ctx: Context) -> int:
     n = int(await db.scalar(f"SELECT count(*) FROM post WHERE id > {mark}", ctx.max_post_id))
     if n:
         await db.execute(f"DELETE FROM post WHERE id > {mark}", ctx.max_post_id)
+    # Their outbox events too (the run's consumers have handled or no longer need them).
+    await db.execute(f"DELETE FROM outbox_channel WHERE event_id > {mark}", ctx.max_event_id)
+    await db.execute(f"DELETE FROM outbox_event WHERE id > {mark}", ctx.max_event_id)
     return n
 
 
@@ -1223,6 +1251,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
     async with RawDb(url) as db:
         await db.like_app()
+        if db.pg is not None:
+            for table in ("outbox_event", "notification"):
+                await db.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"greatest($1, (SELECT coalesce(max(id), 0) FROM {table})))",
+                    MAPPED_IDS_FROM,
+                )
         dataset = await db.row_counts()
         if not dataset.get("post"):
             raise SystemExit("the database has no posts: run python -m bench.generate first")
@@ -1236,6 +1271,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             work=work,
             db=db,
             max_post_id=int(await db.scalar("SELECT max(id) FROM post") or 0),
+            max_event_id=int(await db.scalar("SELECT max(id) FROM outbox_event") or 0),
             database=database,
             dataset=dataset,
             app_dir=app_dir,

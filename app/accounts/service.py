@@ -91,7 +91,7 @@ async def add_to_team(session: AsyncSession, *, actor: User, account: Account, h
     user = await users_repo.by_handle(session, handle)
     if user is None:
         raise NotFound("No such user.")
-    await insert_ignore(session, AccountMember, [{"account_id": account.id, "user_id": user.id}])
+    await insert_ignore(session, AccountMember, {"account_id": account.id, "user_id": user.id})
     await live.subscriptions_changed(session, user_id=user.id)
 
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import BigInteger, DateTime, MetaData, Select, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -66,13 +67,21 @@ _sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns (outbox events, aggregated post links) go through orjson, not the stdlib.
+_JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **_JSON)
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, **_JSON
     )
 
 
@@ -137,16 +146,24 @@ def dialect_name(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
-async def insert_ignore(
-    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]
-) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING on either database; returns how many rows were new."""
-    if not rows:
-        return 0
+def _insert(session: AsyncSession, model: type[Base]) -> Any:
     dialect = dialect_name(session)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = await session.execute(insert(model).values(rows).on_conflict_do_nothing())
-    return int(getattr(result, "rowcount", 0) or 0)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+async def insert_ignore(session: AsyncSession, model: type[Base], row: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING of one row on either database; True if it was new."""
+    result = await session.execute(_insert(session, model).values(row).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def insert_ignore_all(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING of several rows: one statement, sent as an
+    executemany (a VALUES list of N rows would be compiled anew for every N)."""
+    if rows:
+        await session.execute(_insert(session, model).on_conflict_do_nothing(), rows)
 
 
 async def insert_ignore_select(

@@ -1,18 +1,20 @@
 """Feeds: which visible posts, newest first, one keyset page at a time.
 
 Every feed is a query for post ids below the cursor, filtered by the visibility rule,
-then hydrated by `posts.repository.read_posts`. The home feed is fanned out on write into
+wrapped in the statement that turns them into API shapes (`posts.repository.hydrated`), so
+a page is one round trip. The home feed is fanned out on write into
 `feed_item` and read back with the rules re-checked (see the README's performance notes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import insert_ignore, insert_ignore_select
+from app.core.db import dialect_name, insert_ignore, insert_ignore_all, insert_ignore_select
 from app.core.pagination import PageParams, page_of
 from app.core.types import MAX_ID
 from app.core.visibility import VISIBLE_POST, Viewer
@@ -34,8 +36,8 @@ def _top(stmt: Select[int], after: int | None, n: int) -> Select[int]:
 
 
 def _prebuilt(stmt: Select[int]) -> Select[int]:
-    """A feed statement built once at import: the viewer, the cursor and the page size are
-    parameters, so a request only binds values (building statements dominated the CPU)."""
+    """A feed's ids with the viewer, the cursor and the page size as parameters, so a request
+    only binds values (building statements per request dominated the CPU)."""
     return (
         stmt.where(VISIBLE_POST, Post.id < bindparam("after"))
         .order_by(Post.id.desc())
@@ -43,52 +45,56 @@ def _prebuilt(stmt: Select[int]) -> Select[int]:
     )
 
 
-_COMPANY = _prebuilt(select(Post.id))
-_BY_AUTHOR = _prebuilt(select(Post.id).where(Post.author_id == bindparam("key")))
-_BY_GROUP = _prebuilt(select(Post.id).where(Post.group_id == bindparam("key")))
-_BY_TOPIC = _prebuilt(
-    select(Post.id)
-    .join(PostTopic, PostTopic.post_id == Post.id)
-    .where(PostTopic.topic_id == bindparam("key"))
-)
 _BY_ACCOUNT = select(Post.id).join(PostAccount, PostAccount.post_id == Post.id)
-_BY_ACCOUNT_ALL = _prebuilt(_BY_ACCOUNT.where(PostAccount.account_id == bindparam("key")))
-_BY_ACCOUNT_DEPARTMENT = _prebuilt(
-    _BY_ACCOUNT.join(User, User.id == Post.author_id).where(
-        PostAccount.account_id == bindparam("key"), User.department == bindparam("department")
-    )
-)
-_HOME_ROWS = (
-    select(FeedItem.post_id)
+_FEEDS: dict[str, Select[int]] = {
+    "company": _prebuilt(select(Post.id)),
+    "author": _prebuilt(select(Post.id).where(Post.author_id == bindparam("key"))),
+    "group": _prebuilt(select(Post.id).where(Post.group_id == bindparam("key"))),
+    "topic": _prebuilt(
+        select(Post.id)
+        .join(PostTopic, PostTopic.post_id == Post.id)
+        .where(PostTopic.topic_id == bindparam("key"))
+    ),
+    "account": _prebuilt(_BY_ACCOUNT.where(PostAccount.account_id == bindparam("key"))),
+    "account_department": _prebuilt(
+        _BY_ACCOUNT.join(User, User.id == Post.author_id).where(
+            PostAccount.account_id == bindparam("key"),
+            User.department == bindparam("department"),
+        )
+    ),
+    # The home feed's fan-out rows above the user's floor (none until the rows are built).
+    "home": select(FeedItem.post_id)
+    .join(FeedState, FeedState.user_id == FeedItem.user_id)
     .join(Post, Post.id == FeedItem.post_id)
     .where(
         FeedItem.user_id == bindparam("user_id"),
-        FeedItem.post_id > bindparam("floor"),
+        FeedItem.post_id > FeedState.floor_post_id,
         FeedItem.post_id < bindparam("after"),
         VISIBLE_POST,
     )
     .order_by(FeedItem.post_id.desc())
-    .limit(bindparam("limit"))
-)
+    .limit(bindparam("limit")),
+}
+
+
+@cache
+def _statement(feed: str, dialect: str) -> posts_repo.PostRows:
+    """The feed's page with its posts in their API shape: one round trip per page."""
+    return posts_repo.hydrated(_FEEDS[feed], dialect)
+
+
+async def _read(
+    session: AsyncSession, feed: str, viewer: Viewer, *, after: int | None, n: int, **params: object
+) -> list[PostRead]:
+    values = {**viewer.params(), "after": MAX_ID if after is None else after, "limit": n, **params}
+    return await posts_repo.read_page(session, _statement(feed, dialect_name(session)), values)
 
 
 async def _page(
-    session: AsyncSession,
-    stmt: Select[int],
-    viewer: Viewer,
-    page: PageParams,
-    **params: object,
+    session: AsyncSession, feed: str, viewer: Viewer, page: PageParams, **params: object
 ) -> FeedPage:
-    after = page.after_id()
-    values = {
-        **viewer.params(),
-        "after": MAX_ID if after is None else after,
-        "limit": page.limit + 1,
-        **params,
-    }
-    ids = list(await session.scalars(stmt, values))
-    ids, cursor = page_of(ids, page.limit, key=lambda i: i)
-    return await posts_repo.read_posts(session, ids), cursor
+    posts = await _read(session, feed, viewer, after=page.after_id(), n=page.limit + 1, **params)
+    return page_of(posts, page.limit, key=lambda p: p.id)
 
 
 FEED_BUILD_SIZE = 500
@@ -136,8 +142,8 @@ async def _home_ids(
     return list(await session.scalars(stmt))
 
 
-async def _feed_floor(session: AsyncSession, viewer: Viewer) -> int:
-    """The user's feed_item floor, building the rows from the follow tables on first use.
+async def _feed_floor(session: AsyncSession, viewer: Viewer) -> tuple[int, bool]:
+    """The user's feed_item floor, and whether the rows were built just now (on first use).
 
     The build ignores visibility on purpose: rows are re-checked when read, so a post the
     user may see later (after joining a team) is already there.
@@ -146,38 +152,33 @@ async def _feed_floor(session: AsyncSession, viewer: Viewer) -> int:
         select(FeedState.floor_post_id).where(FeedState.user_id == viewer.id)
     )
     if floor is not None:
-        return floor
+        return floor, False
     ids = await _home_ids(session, viewer, after=None, n=FEED_BUILD_SIZE, visible=None)
-    await insert_ignore(session, FeedItem, [{"user_id": viewer.id, "post_id": i} for i in ids])
+    await insert_ignore_all(session, FeedItem, [{"user_id": viewer.id, "post_id": i} for i in ids])
     floor = min(ids) if len(ids) == FEED_BUILD_SIZE else 0
-    await insert_ignore(session, FeedState, [{"user_id": viewer.id, "floor_post_id": floor}])
-    return floor
+    await insert_ignore(session, FeedState, {"user_id": viewer.id, "floor_post_id": floor})
+    return floor, True
 
 
 async def home(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedPage:
     """Posts by people, accounts and topics the viewer follows, their groups, their own.
 
     Read from the fan-out table `feed_item` (one index range per user) with the visibility
-    rule re-checked per row; below the table's floor, from the query.
+    rule re-checked per row; below the table's floor, from the query. A full page (the
+    usual case) costs one statement.
     """
     after, n = page.after_id(), page.limit + 1
-    floor = await _feed_floor(session, viewer)
-    ids: list[int] = []
-    if after is None or after > floor + 1:
-        values = {
-            **viewer.params(),
-            "user_id": viewer.id,
-            "floor": floor,
-            "after": MAX_ID if after is None else after,
-            "limit": n,
-        }
-        ids = list(await session.scalars(_HOME_ROWS, values))
-    if len(ids) < n and floor > 0:
-        visible = viewer.post_clause()
-        below = min(after, floor + 1) if after is not None else floor + 1
-        ids += await _home_ids(session, viewer, after=below, n=n - len(ids), visible=visible)
-    ids, cursor = page_of(ids, page.limit, key=lambda i: i)
-    return await posts_repo.read_posts(session, ids), cursor
+    posts = await _read(session, "home", viewer, after=after, n=n, user_id=viewer.id)
+    if len(posts) < n:
+        floor, built = await _feed_floor(session, viewer)
+        if built:
+            posts = await _read(session, "home", viewer, after=after, n=n, user_id=viewer.id)
+        if len(posts) < n and floor > 0:
+            below = floor + 1 if after is None else min(after, floor + 1)
+            visible = viewer.post_clause()
+            ids = await _home_ids(session, viewer, after=below, n=n - len(posts), visible=visible)
+            posts += await posts_repo.read_posts(session, ids)
+    return page_of(posts, page.limit, key=lambda p: p.id)
 
 
 async def fan_out(
@@ -223,7 +224,7 @@ async def invalidate(session: AsyncSession, *, user_id: int) -> None:
 
 
 async def company(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedPage:
-    return await _page(session, _COMPANY, viewer, page)
+    return await _page(session, "company", viewer, page)
 
 
 async def account(
@@ -236,24 +237,24 @@ async def account(
 ) -> FeedPage:
     if department:
         return await _page(
-            session, _BY_ACCOUNT_DEPARTMENT, viewer, page, key=account_id, department=department
+            session, "account_department", viewer, page, key=account_id, department=department
         )
-    return await _page(session, _BY_ACCOUNT_ALL, viewer, page, key=account_id)
+    return await _page(session, "account", viewer, page, key=account_id)
 
 
 async def author(
     session: AsyncSession, viewer: Viewer, page: PageParams, *, user_id: int
 ) -> FeedPage:
-    return await _page(session, _BY_AUTHOR, viewer, page, key=user_id)
+    return await _page(session, "author", viewer, page, key=user_id)
 
 
 async def topic(
     session: AsyncSession, viewer: Viewer, page: PageParams, *, topic_id: int
 ) -> FeedPage:
-    return await _page(session, _BY_TOPIC, viewer, page, key=topic_id)
+    return await _page(session, "topic", viewer, page, key=topic_id)
 
 
 async def group(
     session: AsyncSession, viewer: Viewer, page: PageParams, *, group_id: int
 ) -> FeedPage:
-    return await _page(session, _BY_GROUP, viewer, page, key=group_id)
+    return await _page(session, "group", viewer, page, key=group_id)

@@ -28,7 +28,7 @@ async def follow_user(session: AsyncSession, *, follower: User, followee: User) 
     if follower.id == followee.id:
         raise Invalid("You cannot follow yourself.")
     added = await insert_ignore(
-        session, UserFollow, [{"follower_id": follower.id, "followee_id": followee.id}]
+        session, UserFollow, {"follower_id": follower.id, "followee_id": followee.id}
     )
     await _changed(session, follower.id)
     if added:
@@ -47,7 +47,7 @@ async def unfollow_user(session: AsyncSession, *, follower: User, followee: User
 
 
 async def follow_account(session: AsyncSession, *, user: User, account: Account) -> None:
-    await insert_ignore(session, AccountFollow, [{"user_id": user.id, "account_id": account.id}])
+    await insert_ignore(session, AccountFollow, {"user_id": user.id, "account_id": account.id})
     await _changed(session, user.id)
 
 
@@ -63,7 +63,7 @@ async def unfollow_account(session: AsyncSession, *, user: User, account: Accoun
 async def follow_topic(session: AsyncSession, *, user: User, name: str) -> None:
     """Follow a topic, creating it if nobody has used it yet."""
     [topic] = await topics.ensure(session, [topics.normalize(name, field="path.name")])
-    await insert_ignore(session, TopicFollow, [{"user_id": user.id, "topic_id": topic.id}])
+    await insert_ignore(session, TopicFollow, {"user_id": user.id, "topic_id": topic.id})
     await _changed(session, user.id)
 
 

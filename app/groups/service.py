@@ -93,7 +93,7 @@ async def add_member(
     if user.id != actor.id or group.private:
         if group.id not in viewer.group_ids and not (actor.is_admin and not group.private):
             raise Forbidden("Only members can add people to this group.")
-    await insert_ignore(session, GroupMember, [{"group_id": group.id, "user_id": user.id}])
+    await insert_ignore(session, GroupMember, {"group_id": group.id, "user_id": user.id})
     await feeds.invalidate(session, user_id=user.id)
     await live.subscriptions_changed(session, user_id=user.id)
 

@@ -28,6 +28,11 @@ class PostContext:
     group_private: bool
     confidential_account_ids: tuple[int, ...]
 
+    @property
+    def restricted(self) -> bool:
+        """Whether anyone may be unable to see the post (else everyone can)."""
+        return self.group_private or bool(self.confidential_account_ids)
+
     def visibility(self) -> dict[str, object]:
         return live.visibility(
             group_id=self.group_id,
@@ -54,7 +59,7 @@ async def notify(
     users = list(
         await session.scalars(select(User).where(User.id.in_(kinds), User.is_active.is_(True)))
     )
-    if post is not None:
+    if post is not None and post.restricted:
         viewers = await load_viewers(session, users)
         users = [
             u

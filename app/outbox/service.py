@@ -87,7 +87,7 @@ async def claim(session: AsyncSession, consumer: str, *, wait: bool = False) -> 
     position: int | None = await session.scalar(locked)
     if position is None and await session.scalar(stmt) is None:
         # A consumer's first run: create its row, then lock it.
-        await insert_ignore(session, OutboxConsumer, [{"name": consumer, "position": 0}])
+        await insert_ignore(session, OutboxConsumer, {"name": consumer, "position": 0})
         position = await session.scalar(locked)
     return position
 

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cache
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ColumnElement,
-    Result,
+    Row,
+    Select,
+    Subquery,
+    and_,
     any_,
     bindparam,
+    func,
     literal,
-    null,
+    literal_column,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app.accounts.models import Account
 from app.accounts.schemas import AccountRef
@@ -108,10 +114,43 @@ def _in_ids(column: InstrumentedAttribute[int], dialect: str) -> ColumnElement[b
     return column.in_(bindparam("ids", expanding=True))
 
 
-@cache
-def _post_statements(dialect: str) -> tuple[Executable, Executable]:
-    """The two statements that turn post ids into API shapes, built once per dialect."""
-    posts = (
+# A statement of post rows in their API shape.
+PostRows: TypeAlias = Select[*tuple[Any, ...]]
+Column: TypeAlias = ColumnElement[Any] | InstrumentedAttribute[Any]
+
+
+def _json_list(item: Column, where: ColumnElement[bool], dialect: str) -> Any:
+    """A JSON array of `item` over the rows matching `where` (correlated, one per post)."""
+    agg: ColumnElement[Any]
+    if dialect == "postgresql":
+        agg = func.coalesce(func.json_agg(item), literal_column("'[]'::json"))
+    else:
+        agg = func.json_group_array(item)
+    return select(type_coerce(agg, JSON)).where(where).scalar_subquery()
+
+
+def _json_pair(a: Column, b: Column, dialect: str) -> Any:
+    return func.json_build_array(a, b) if dialect == "postgresql" else func.json_array(a, b)
+
+
+def _hydrate(ids: Subquery, dialect: str) -> PostRows:
+    """The API shape of the posts whose ids `ids` yields, newest first, in one statement:
+    the post, its author and group joined, its accounts, topics and mentions aggregated."""
+    accounts = _json_list(
+        _json_pair(Account.slug, Account.name, dialect),
+        and_(PostAccount.post_id == Post.id, Account.id == PostAccount.account_id),
+        dialect,
+    )
+    topics = _json_list(
+        Topic.name, and_(PostTopic.post_id == Post.id, Topic.id == PostTopic.topic_id), dialect
+    )
+    mentioned = aliased(User)
+    mentions = _json_list(
+        mentioned.handle,
+        and_(PostMention.post_id == Post.id, mentioned.id == PostMention.user_id),
+        dialect,
+    )
+    return (
         select(
             Post.id,
             Post.kind,
@@ -131,75 +170,116 @@ def _post_statements(dialect: str) -> tuple[Executable, Executable]:
             Group.slug.label("group_slug"),
             Group.name.label("group_name"),
             Group.private.label("group_private"),
+            accounts.label("accounts"),
+            topics.label("topics"),
+            mentions.label("mentions"),
         )
+        .select_from(ids)
+        .join(Post, Post.id == ids.c[0])
         .join(User, User.id == Post.author_id)
         .outerjoin(Group, Group.id == Post.group_id)
-        .where(_in_ids(Post.id, dialect))
+        .order_by(Post.id.desc())
     )
-    links: Executable = union_all(
-        select(literal("a"), PostAccount.post_id, Account.slug, Account.name)
-        .join(Account, Account.id == PostAccount.account_id)
-        .where(_in_ids(PostAccount.post_id, dialect)),
-        select(literal("t"), PostTopic.post_id, Topic.name, null())
-        .join(Topic, Topic.id == PostTopic.topic_id)
-        .where(_in_ids(PostTopic.post_id, dialect)),
-        select(literal("m"), PostMention.post_id, User.handle, null())
-        .join(User, User.id == PostMention.user_id)
-        .where(_in_ids(PostMention.post_id, dialect)),
+
+
+@cache
+def _by_ids(dialect: str) -> PostRows:
+    return _hydrate(select(Post.id).where(_in_ids(Post.id, dialect)).subquery(), dialect)
+
+
+def hydrated(ids: Select[*tuple[Any, ...]], dialect: str) -> PostRows:
+    """`ids` (a statement selecting post ids) turned into the statement of their API shapes,
+    so a feed page is read in one round trip. Build it once: it is a statement, not a query."""
+    return _hydrate(ids.subquery(), dialect)
+
+
+def _group_ref(r: Row[Any]) -> GroupRef:
+    return GroupRef.model_construct(slug=r.group_slug, name=r.group_name, private=r.group_private)
+
+
+def _post_read(r: Row[Any]) -> PostRead:
+    # Rows come from our own tables, so the models are built without re-validation.
+    return PostRead.model_construct(
+        id=r.id,
+        kind=PostKind(r.kind),
+        title=r.title,
+        body=r.body,
+        body_html=r.body_html,
+        author=AuthorRead.model_construct(
+            id=r.author_id,
+            handle=r.handle,
+            display_name=r.display_name,
+            department=Department(r.department),
+        ),
+        accounts=[
+            AccountRef.model_construct(slug=slug, name=name) for slug, name in sorted(r.accounts)
+        ],
+        topics=sorted(r.topics),
+        mentions=sorted(r.mentions),
+        group=None if r.group_slug is None else _group_ref(r),
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        comment_count=r.comment_count,
+        reactions={
+            "like": r.like_count,
+            "insightful": r.insightful_count,
+            "celebrate": r.celebrate_count,
+        },
     )
-    return posts, links
+
+
+def shape_of(
+    post: Post,
+    *,
+    author: User,
+    accounts: list[Account],
+    topic_names: list[str],
+    mentions: list[str],
+    group: Group | None,
+) -> PostRead:
+    """The API shape of a post just written, from the rows the writer holds: the same shape
+    `read_posts` reads back (tests compare the two), without the round trip."""
+    return PostRead.model_construct(
+        id=post.id,
+        kind=PostKind(post.kind),
+        title=post.title,
+        body=post.body,
+        body_html=post.body_html,
+        author=_author(author),
+        accounts=[
+            AccountRef.model_construct(slug=a.slug, name=a.name)
+            for a in sorted(accounts, key=lambda a: a.slug)
+        ],
+        topics=sorted(topic_names),
+        mentions=sorted(mentions),
+        group=None
+        if group is None
+        else GroupRef.model_construct(slug=group.slug, name=group.name, private=group.private),
+        created_at=post.created_at,
+        updated_at=post.updated_at,
+        comment_count=post.comment_count,
+        reactions={
+            "like": post.like_count,
+            "insightful": post.insightful_count,
+            "celebrate": post.celebrate_count,
+        },
+    )
 
 
 async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
-    """API shapes for the posts `ids`, in that order: two queries whatever the page size."""
+    """API shapes for the posts `ids`, in that order, in one query whatever the page size."""
     if not ids:
         return []
-    posts_statement, links_statement = _post_statements(dialect_name(session))
-    rows = await session.execute(posts_statement, {"ids": ids})
-    links: Result[str, int, str, str | None] = await session.execute(links_statement, {"ids": ids})
-    accounts: dict[int, list[AccountRef]] = defaultdict(list)
-    topics: dict[int, list[str]] = defaultdict(list)
-    mentions: dict[int, list[str]] = defaultdict(list)
-    for kind, post_id, name, label in links:
-        if kind == "a":
-            accounts[post_id].append(AccountRef.model_construct(slug=name, name=label or ""))
-        elif kind == "t":
-            topics[post_id].append(name)
-        else:
-            mentions[post_id].append(name)
-    # Rows come from our own tables, so the models are built without re-validation.
-    by_id: dict[int, PostRead] = {}
-    for r in rows:
-        by_id[r.id] = PostRead.model_construct(
-            id=r.id,
-            kind=PostKind(r.kind),
-            title=r.title,
-            body=r.body,
-            body_html=r.body_html,
-            author=AuthorRead.model_construct(
-                id=r.author_id,
-                handle=r.handle,
-                display_name=r.display_name,
-                department=Department(r.department),
-            ),
-            accounts=sorted(accounts[r.id], key=lambda a: a.slug),
-            topics=sorted(topics[r.id]),
-            mentions=sorted(mentions[r.id]),
-            group=GroupRef.model_construct(
-                slug=r.group_slug, name=r.group_name, private=r.group_private
-            )
-            if r.group_slug is not None
-            else None,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-            comment_count=r.comment_count,
-            reactions={
-                "like": r.like_count,
-                "insightful": r.insightful_count,
-                "celebrate": r.celebrate_count,
-            },
-        )
+    rows = await session.execute(_by_ids(dialect_name(session)), {"ids": ids})
+    by_id = {r.id: _post_read(r) for r in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+async def read_page(
+    session: AsyncSession, statement: PostRows, params: dict[str, Any]
+) -> list[PostRead]:
+    """API shapes from a `hydrated` statement, in its order (newest first)."""
+    return [_post_read(r) for r in await session.execute(statement, params)]
 
 
 async def read_comments(session: AsyncSession, comments: list[Comment]) -> list[CommentRead]:

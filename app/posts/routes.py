@@ -33,8 +33,7 @@ async def _read(session: DbSession, post_id: int) -> PostRead:
 async def create_post(
     body: PostCreate, session: DbSession, user: CurrentUser, viewer: CurrentViewer
 ) -> PostRead:
-    post = await service.create(session, author=user, viewer=viewer, data=body)
-    return await _read(session, post.id)
+    return await service.create(session, author=user, viewer=viewer, data=body)
 
 
 @router.get("/{post_id}")

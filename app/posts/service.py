@@ -32,7 +32,7 @@ from app.posts.models import (
     Reaction,
     ReactionKind,
 )
-from app.posts.schemas import CommentCreate, PostCreate, PostUpdate
+from app.posts.schemas import CommentCreate, PostCreate, PostRead, PostUpdate
 from app.topics import service as topics
 from app.topics.models import Topic
 from app.users import repository as users_repo
@@ -95,8 +95,11 @@ async def _group_for_post(session: AsyncSession, viewer: Viewer, slug: str) -> G
     return group
 
 
-async def create(session: AsyncSession, *, author: User, viewer: Viewer, data: PostCreate) -> Post:
-    """Publish a post, link what it references and notify who it concerns."""
+async def create(
+    session: AsyncSession, *, author: User, viewer: Viewer, data: PostCreate
+) -> PostRead:
+    """Publish a post, link what it references and notify who it concerns; returns the post
+    in its API shape (built from what was written, not read back)."""
     _check_text(data.kind, data.title, data.body)
     refs = references(data.body)
     accounts = await _resolve_accounts(
@@ -137,15 +140,24 @@ async def create(session: AsyncSession, *, author: User, viewer: Viewer, data: P
         ],
         post=_context(post, accounts),
     )
+    read = repository.shape_of(
+        post,
+        author=author,
+        accounts=accounts,
+        topic_names=[t.name for t in topic_rows],
+        mentions=[u.handle for u in mentioned],
+        group=group,
+    )
     await _post_event(
         session,
         live.POST_CREATED,
         post,
+        data=read.model_dump(mode="json"),
         account_ids=[a.id for a in accounts],
         topic_ids=[t.id for t in topic_rows],
         seen_by=_context(post, accounts).visibility(),
     )
-    return post
+    return read
 
 
 async def _post_event(
@@ -153,15 +165,11 @@ async def _post_event(
     type: str,
     post: Post,
     *,
+    data: dict[str, object],
     account_ids: Collection[int],
     topic_ids: Collection[int],
     seen_by: dict[str, object],
 ) -> None:
-    if type == live.POST_DELETED:
-        data: dict[str, object] = {"id": post.id}
-    else:
-        [read] = await repository.read_posts(session, [post.id])
-        data = read.model_dump(mode="json")
     await live.post_changed(
         session,
         type,
@@ -272,10 +280,12 @@ async def update_post(
         targets=[(u.id, NotificationKind.mention) for u in mentioned if u.id not in mention_ids],
         post=_context(post, accounts),
     )
+    [read] = await repository.read_posts(session, [post.id])
     await _post_event(
         session,
         live.POST_UPDATED,
         post,
+        data=read.model_dump(mode="json"),
         account_ids=[a.id for a in accounts],
         topic_ids=new_topic_ids,
         seen_by=_context(post, accounts).visibility(),
@@ -295,6 +305,7 @@ async def delete_post(session: AsyncSession, *, actor: User, post: Post) -> None
         session,
         live.POST_DELETED,
         post,
+        data={"id": post.id},
         account_ids=account_ids,
         topic_ids=topic_ids,
         seen_by=seen_by,
@@ -372,7 +383,7 @@ async def list_comments(
 async def react(session: AsyncSession, *, user: User, post: Post, kind: ReactionKind) -> None:
     """Add a reaction; doing it twice changes nothing."""
     added = await insert_ignore(
-        session, Reaction, [{"post_id": post.id, "user_id": user.id, "kind": kind.value}]
+        session, Reaction, {"post_id": post.id, "user_id": user.id, "kind": kind.value}
     )
     if not added:
         return

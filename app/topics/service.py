@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import insert_ignore
+from app.core.db import insert_ignore_all
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import PageParams, page_of
 from app.core.text import TOPIC_NAME_RE
@@ -25,7 +25,7 @@ async def ensure(session: AsyncSession, names: Collection[str]) -> list[Topic]:
     """The topics called `names`, creating the missing ones (safe under concurrency)."""
     if not names:
         return []
-    await insert_ignore(session, Topic, [{"name": n, "post_count": 0} for n in names])
+    await insert_ignore_all(session, Topic, [{"name": n, "post_count": 0} for n in names])
     return list(await session.scalars(select(Topic).where(Topic.name.in_(names))))
 
 

@@ -86,6 +86,28 @@ async def test_every_kind_of_post_is_created(
     assert await get_post(client, crew.dana, post) == post
 
 
+async def test_created_post_answers_as_it_reads_back_with_every_link(
+    client: httpx.AsyncClient, crew: Crew
+) -> None:
+    # The create answer is built from what was written, not read back: it must still be
+    # exactly what GET answers (links sorted, group, counters, timestamps).
+    await api(client, crew.sam, "POST", "/api/v1/groups", 201, json={"name": "Deal desk"})
+    post = await make_post(
+        client,
+        crew.sam,
+        "$initech and $acme: @dana @lee please look #Pricing #churn",
+        accounts=["globex"],
+        topics=["renewals"],
+        group="deal-desk",
+        kind="question",
+    )
+    assert account_slugs(post) == ["acme", "globex", "initech"]
+    assert post["topics"] == ["churn", "pricing", "renewals"]
+    assert post["mentions"] == ["dana", "lee"]
+    assert post["group"] == {"slug": "deal-desk", "name": "Deal desk", "private": False}
+    assert await get_post(client, crew.sam, post) == post
+
+
 async def test_post_kind_defaults_to_update(client: httpx.AsyncClient, crew: Crew) -> None:
     assert (await make_post(client, crew.sam, "Quick note"))["kind"] == "update"
 

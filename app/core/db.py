@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, DateTime, MetaData, Select, event
+from sqlalchemy import BigInteger, DateTime, MetaData, Row, Select, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -81,7 +81,17 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, **_JSON
+        url,
+        # A fixed pool: connections made for a burst and closed after it (overflow) cost
+        # PostgreSQL a process and every prepared statement; requests beyond the pool wait.
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        # Every statement is prepared by asyncpg and re-run with new values. The default plan
+        # cache re-plans these (a feed page took 0.6 ms to plan and 0.4 ms to run); their
+        # shape does not depend on the values, so one generic plan per connection serves.
+        connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}},
+        **_JSON,
     )
 
 
@@ -139,6 +149,15 @@ async def transaction(
                 await hook()
     finally:
         _sqlite_write_intent.reset(token)
+
+
+async def rows(
+    session: AsyncSession, statement: Executable, params: dict[str, Any]
+) -> Sequence[Row[Any]]:
+    """Run a statement that loads no ORM objects on the session's connection: plain rows,
+    without the ORM's result machinery (a third of a feed page's CPU)."""
+    connection = await session.connection()
+    return (await connection.execute(statement, params)).all()
 
 
 def dialect_name(session: AsyncSession) -> str:

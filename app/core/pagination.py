@@ -67,7 +67,8 @@ class PageParams:
         return key
 
 
-def _page_params(
+# async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> PageParams:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app.accounts.models import Account
 from app.accounts.schemas import AccountRef
-from app.core.db import dialect_name
+from app.core.db import dialect_name, rows
 from app.core.visibility import Viewer
 from app.groups.models import Group
 from app.groups.schemas import GroupRef
@@ -270,8 +270,8 @@ async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
     """API shapes for the posts `ids`, in that order, in one query whatever the page size."""
     if not ids:
         return []
-    rows = await session.execute(_by_ids(dialect_name(session)), {"ids": ids})
-    by_id = {r.id: _post_read(r) for r in rows}
+    found = await rows(session, _by_ids(dialect_name(session)), {"ids": ids})
+    by_id = {r.id: _post_read(r) for r in found}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -279,7 +279,7 @@ async def read_page(
     session: AsyncSession, statement: PostRows, params: dict[str, Any]
 ) -> list[PostRead]:
     """API shapes from a `hydrated` statement, in its order (newest first)."""
-    return [_post_read(r) for r in await session.execute(statement, params)]
+    return [_post_read(r) for r in await rows(session, statement, params)]
 
 
 async def read_comments(session: AsyncSession, comments: list[Comment]) -> list[CommentRead]:

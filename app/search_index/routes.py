@@ -15,7 +15,7 @@ from search import SearchBackend
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 
-def _backend(request: Request) -> SearchBackend:
+async def _backend(request: Request) -> SearchBackend:
     backend: SearchBackend = request.app.state.search
     return backend
 

@@ -1003,6 +1003,7 @@ async def remove_created_posts(ctx: Context) -> int:
     n = int(await db.scalar(f"SELECT count(*) FROM post WHERE id > {mark}", ctx.max_post_id))
     if n:
         await db.execute(f"DELETE FROM post WHERE id > {mark}", ctx.max_post_id)
+        await db.execute(f"DELETE FROM feed_item WHERE post_id > {mark}", ctx.max_post_id)
     # Their outbox events too (the run's consumers have handled or no longer need them).
     await db.execute(f"DELETE FROM outbox_channel WHERE event_id > {mark}", ctx.max_event_id)
     await db.execute(f"DELETE FROM outbox_event WHERE id > {mark}", ctx.max_event_id)

@@ -216,6 +216,11 @@ async def fan_out(
     )
 
 
+async def forget_post(session: AsyncSession, *, post_id: int) -> None:
+    """Drop a deleted post's feed rows (`feed_item` has no foreign key to cascade)."""
+    await session.execute(delete(FeedItem).where(FeedItem.post_id == post_id))
+
+
 async def invalidate(session: AsyncSession, *, user_id: int) -> None:
     """Drop a user's feed rows after their follows or memberships change; the next read
     rebuilds them from the follow tables."""

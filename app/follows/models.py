@@ -2,43 +2,51 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, utcnow
 
+# Each follow table has an index from what is followed to its followers that covers both
+# columns: a new post's audience is read from the index alone (fan-out on write).
+
 
 class UserFollow(Base):
     __tablename__ = "user_follow"
+    __table_args__ = (
+        Index("ix_user_follow_followee_id_follower_id", "followee_id", "follower_id"),
+    )
 
     follower_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     followee_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AccountFollow(Base):
     __tablename__ = "account_follow"
+    __table_args__ = (Index("ix_account_follow_account_id_user_id", "account_id", "user_id"),)
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TopicFollow(Base):
     __tablename__ = "topic_follow"
+    __table_args__ = (Index("ix_topic_follow_topic_id_user_id", "topic_id", "user_id"),)
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     topic_id: Mapped[int] = mapped_column(
-        ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -301,6 +301,7 @@ async def delete_post(session: AsyncSession, *, actor: User, post: Post) -> None
     await topics.adjust_counts(session, topic_ids, -1)
     seen_by = (await _post_context(session, post)).visibility()
     await session.execute(delete(Post).where(Post.id == post.id))
+    await feeds.forget_post(session, post_id=post.id)
     await _post_event(
         session,
         live.POST_DELETED,

@@ -29,6 +29,19 @@ async def test_new_post_is_fanned_out_to_followers_feed_rows(
     assert post["id"] in await _feed_rows(app, reader.id)
 
 
+async def test_deleting_a_post_deletes_its_feed_rows(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # feed_item has no foreign key to cascade from post: the service removes the rows.
+    reader, author = await make_user(app, "reader"), await make_user(app, "author")
+    await follow(client, reader, "users/author")
+    kept = await make_post(client, author, "Stays")
+    gone = await make_post(client, author, "Goes")
+    await api(client, author, "DELETE", f"/api/v1/posts/{gone['id']}", 204)
+    assert await _feed_rows(app, reader.id) == [kept["id"]]
+    assert await _feed_rows(app, author.id) == [kept["id"]]
+
+
 async def test_feed_pages_below_the_fan_out_floor_come_from_the_query(
     app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -61,6 +61,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
             "several workers share live events through Redis: set TANDEM_REDIS_URL, "
             "or run one worker"
         )
+    if not settings.dispatcher and not settings.redis_url:
+        raise ConfigError(
+            "with TANDEM_DISPATCHER=false a `tandem worker` publishes the live events, and "
+            "they reach this server through Redis: set TANDEM_REDIS_URL"
+        )
     if settings.auto_migrate:
         _migrate(settings)
     uvicorn.run(
@@ -81,11 +86,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(_args: argparse.Namespace) -> None:
-    """Drain the outbox (publish live events) without serving HTTP, until interrupted."""
+    """Drain the outbox (publish live events, index for search) without serving HTTP, until
+    interrupted; woken at once by PostgreSQL when another process commits events."""
     import logging
     import signal
 
     from app.live import runtime
+    from app.outbox import listener as outbox_listener
     from app.search_index import runtime as search_runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -100,6 +107,7 @@ def cmd_worker(_args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
         worker_settings = settings.model_copy(update={"dispatcher": True})
         async with (
+            outbox_listener.listening(factory.kw["bind"]),
             search_runtime.running(worker_settings, factory) as search,
             runtime.running(worker_settings, factory, serve_sockets=False) as live,
         ):

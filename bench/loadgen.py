@@ -83,6 +83,7 @@ async def connection(
     limit: int,
     timeout: float,
     tally: Tally,
+    pause: float = 0.0,
 ) -> None:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
@@ -114,6 +115,8 @@ async def connection(
             if not keep_alive:
                 writer.close()
                 reader = writer = None
+            if pause:
+                await asyncio.sleep(pause)  # think time, not counted in the latency
     finally:
         if writer is not None:
             writer.close()
@@ -140,6 +143,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 limit,
                 args.timeout,
                 tally,
+                args.pause_ms / 1000,
             )
             for k in range(args.connections)
         )
@@ -169,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--max-requests", type=int, default=1_000_000)
     p.add_argument("--once", action="store_true", help="send every line once, then stop")
     p.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
+    p.add_argument("--pause-ms", type=float, default=0.0, help="think time between requests")
     args = p.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the load generator only talks to this machine")

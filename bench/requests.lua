@@ -1,9 +1,11 @@
 -- wrk script for bench.feed: replays a file of prepared requests so that consecutive
 -- requests come from different users, and prints a machine-readable summary.
 --
---   wrk -t1 -c8 -d15s --latency -s bench/requests.lua http://127.0.0.1:PORT -- FILE
+--   wrk -t1 -c8 -d15s --latency -s bench/requests.lua http://127.0.0.1:PORT -- FILE [PAUSE_MS]
 --
--- Each line of FILE is METHOD<TAB>PATH<TAB>TOKEN<TAB>BODY (BODY may be empty).
+-- Each line of FILE is METHOD<TAB>PATH<TAB>TOKEN<TAB>BODY (BODY may be empty). PAUSE_MS, when
+-- given, is a think time each connection waits between a response and its next request
+-- (not counted in the latency): steady load below saturation.
 
 local threads = {}
 local thread_count = 0
@@ -17,9 +19,11 @@ end
 
 local prepared = {}
 local position = 0
+local pause = 0
 
 function init(args)
   local path = args[1]
+  pause = tonumber(args[2] or "0") or 0
   local file = assert(io.open(path, "r"), "cannot open " .. tostring(path))
   for line in file:lines() do
     local method, target, token, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t?(.*)$")
@@ -39,6 +43,10 @@ function init(args)
   file:close()
   assert(#prepared > 0, "no requests in " .. path)
   position = (thread_index or 0) * 7919 % #prepared
+end
+
+function delay()
+  return pause
 end
 
 function request()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import weakref
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +28,34 @@ SEQUENCE_BATCH = 1000
 BUSY_WAIT = 0.02
 BUSY_RETRIES = 50
 MAX_BACKOFF = 5.0
+
+
+class _Sequencing:
+    """Numbering for the consumers of one process: consumers woken by the same commits need
+    one numbering pass between them, not one each (a pass is a locked transaction)."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.started_at = float("-inf")  # when the last completed pass began
+
+    async def run(self, sessionmaker: async_sessionmaker[AsyncSession], *, woken_at: float) -> None:
+        """Number what is committed; skipped when a pass began after `woken_at` (it saw
+        every commit that woke the caller)."""
+        async with self.lock:
+            if self.started_at >= woken_at:
+                return
+            began = time.monotonic()
+            while True:  # a burst (a bulk import, the demo) may need several rounds
+                async with transaction(sessionmaker) as session:
+                    numbered = await outbox.sequence(session, batch=SEQUENCE_BATCH)
+                if numbered < SEQUENCE_BATCH:
+                    break
+            self.started_at = began  # only a pass that completed counts
+
+
+_sequencing: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], _Sequencing] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class Consumer:
@@ -68,7 +98,7 @@ class Consumer:
                     pass
                 waiter.clear()
                 try:
-                    await self.drain()
+                    await self.drain(woken_at=time.monotonic())
                     backoff = 0.0
                 except retryable as exc:
                     backoff = min(max(backoff * 2, 0.25), MAX_BACKOFF)
@@ -81,14 +111,13 @@ class Consumer:
         finally:
             outbox.wakeup.forget(waiter)
 
-    async def drain(self) -> int:
+    async def drain(self, *, woken_at: float | None = None) -> int:
         """Sequence what is new, handle everything after this consumer's position; returns
         how many events this call handled."""
-        while True:  # a burst (a bulk import, the demo) may need several rounds of numbering
-            async with transaction(self.sessionmaker) as session:
-                numbered = await outbox.sequence(session, batch=SEQUENCE_BATCH)
-            if numbered < SEQUENCE_BATCH:
-                break
+        sequencing = _sequencing.setdefault(self.sessionmaker, _Sequencing())
+        await sequencing.run(
+            self.sessionmaker, woken_at=time.monotonic() if woken_at is None else woken_at
+        )
         handled, busy_rounds = 0, 0
         while True:
             count = await self._handle_batch()

@@ -109,6 +109,50 @@ def app_server(database_url: str, log_dir: Path, **env: str) -> Iterator[AppServ
 
 
 @dataclass
+class WorkerProcess:
+    """`tandem worker` in its own process: drains the outbox for web processes that do not."""
+
+    database_url: str
+    log_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        env = {
+            **os.environ,
+            "TANDEM_DATABASE_URL": self.database_url,
+            "TANDEM_SECRET_KEY": "live-test-secret",
+            "TANDEM_AUTO_MIGRATE": "false",
+            "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / "search-worker.db"),
+            **self.env,
+        }
+        self.log_path = self.log_dir / f"worker-{next(_names)}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            env=env,
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        _wait_until(self._ready, "tandem worker")
+        return self
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"tandem worker exited with {self.process.returncode}")
+        return b"tandem worker: dispatching" in self.log_path.read_bytes()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+@dataclass
 class PrivateRedis:
     """A redis-server of the test's own on a free port, so a fault test can stop it without
     touching the machine's shared Redis."""

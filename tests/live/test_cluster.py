@@ -11,7 +11,7 @@ import pytest
 from app.core.migrate import upgrade
 from tests.conftest import fresh_database, service_url
 from tests.live.conftest import Api, Member, nothing_more, open_stream, receive, receive_until
-from tests.live.servers import AppServer, PrivateRedis, app_server
+from tests.live.servers import AppServer, PrivateRedis, WorkerProcess, app_server
 
 
 async def _writer_on_a_reader_on_b(a: AppServer, b: AppServer) -> tuple[Api, Member, Member]:
@@ -53,16 +53,67 @@ async def test_a_post_made_through_one_process_reaches_a_socket_on_the_other(
     await api_a.close()
 
 
+def _own_database(tmp_path: Path) -> str:
+    """A database for one test: processes of other tests on a shared database would also be
+    woken by its commits and take its events."""
+    url = fresh_database("postgres", tmp_path, "cluster")
+    upgrade(url)
+    return url
+
+
+async def test_a_worker_publishes_what_web_processes_write_without_waiting_for_its_poll(
+    tmp_path: Path, live_logs: Path
+) -> None:
+    # Production shape: web processes run no consumers; `tandem worker` does, woken by
+    # PostgreSQL's NOTIFY. It polls only every 60 s here, so only the notification can
+    # explain a delivery within seconds.
+    redis_url = service_url("TANDEM_TEST_REDIS_URL")
+    database = _own_database(tmp_path)
+    worker = WorkerProcess(
+        database,
+        live_logs,
+        env={"TANDEM_REDIS_URL": redis_url, "TANDEM_OUTBOX_POLL_SECONDS": "60"},
+    ).start()
+    try:
+        with (
+            app_server(
+                database,
+                live_logs,
+                TANDEM_REDIS_URL=redis_url,
+                TANDEM_DISPATCHER="false",
+                TANDEM_OUTBOX_POLL_SECONDS="60",
+            ) as a,
+            app_server(
+                database,
+                live_logs,
+                TANDEM_REDIS_URL=redis_url,
+                TANDEM_DISPATCHER="false",
+                TANDEM_OUTBOX_POLL_SECONDS="60",
+            ) as b,
+        ):
+            api_a, writer, reader = await _writer_on_a_reader_on_b(a, b)
+            async with await open_stream(b, reader) as ws:
+                for n in range(3):
+                    post = await api_a.post(writer, f"Written on A, number {n}")
+                    got = await receive_until(ws, "post.created", timeout=5, id=post["id"])
+                    assert got["data"]["body"] == f"Written on A, number {n}"
+                assert await nothing_more(ws, 0.5) == []
+            await api_a.close()
+    finally:
+        worker.stop()
+
+
 @pytest.fixture
 def redis_cluster(
-    cluster_database: str, live_logs: Path
+    tmp_path: Path, live_logs: Path
 ) -> Iterator[tuple[PrivateRedis, AppServer, AppServer]]:
-    """Two processes on a Redis of this test's own, which the test may stop."""
+    """Two processes on a Redis and a database of this test's own; the test may stop Redis."""
+    database = _own_database(tmp_path)
     redis = PrivateRedis().start()
     try:
         with (
-            app_server(cluster_database, live_logs, TANDEM_REDIS_URL=redis.url) as a,
-            app_server(cluster_database, live_logs, TANDEM_REDIS_URL=redis.url) as b,
+            app_server(database, live_logs, TANDEM_REDIS_URL=redis.url) as a,
+            app_server(database, live_logs, TANDEM_REDIS_URL=redis.url) as b,
         ):
             yield redis, a, b
     finally:

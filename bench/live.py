@@ -1,5 +1,6 @@
 """The live benchmark: WebSocket delivery across two app processes sharing PostgreSQL and
-Redis, as production runs.
+Redis, as production runs, with a `tandem worker` publishing (`--outbox app`: the app
+processes publish themselves).
 
 For each socket count N: N users each follow one of 20 accounts (N/20 followers each) and
 hold a socket, split evenly over two `uvicorn` processes; a writer posts at a steady rate,
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import subprocess
@@ -25,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,7 @@ import httpx
 from app.auth.service import TOKEN_PREFIX, token_hash
 from app.core.migrate import upgrade
 from bench.common import RESULTS_DIR, asyncpg_dsn, pg_database_name, redact, summarize_ms
-from tests.live.servers import AppServer, app_server
+from tests.live.servers import AppServer, WorkerProcess, app_server
 
 ACCOUNTS = 20
 DEFAULT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/tandem_bench_live"
@@ -53,6 +55,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
         "--ws", default="websockets-sansio", help="uvicorn's WebSocket implementation (--ws)"
+    )
+    p.add_argument(
+        "--outbox",
+        choices=("worker", "app"),
+        default="worker",
+        help="who publishes: a `tandem worker` beside the two app processes (production: "
+        "TANDEM_DISPATCHER=false), or the app processes themselves",
     )
     return p.parse_args(argv)
 
@@ -192,11 +201,27 @@ def analyse(
     }
 
 
+@contextlib.contextmanager
+def outbox_worker(args: argparse.Namespace, tmp: Path) -> Iterator[None]:
+    """`tandem worker` for the step, when it is the one publishing."""
+    if args.outbox != "worker":
+        yield
+        return
+    worker = WorkerProcess(args.database_url, tmp, env={"TANDEM_REDIS_URL": args.redis_url}).start()
+    try:
+        yield
+    finally:
+        worker.stop()
+
+
 async def step(
     args: argparse.Namespace, n: int, tokens: list[str], writer: str, slugs: list[str], tmp: Path
 ) -> dict[str, Any]:
     env = {"TANDEM_REDIS_URL": args.redis_url, "UVICORN_WS": args.ws}
+    if args.outbox == "worker":
+        env["TANDEM_DISPATCHER"] = "false"
     with (
+        outbox_worker(args, tmp),
         app_server(args.database_url, tmp, **env) as a,
         app_server(args.database_url, tmp, **env) as b,
     ):
@@ -263,6 +288,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "database": redact(args.database_url),
         "broker": redact(args.redis_url),
         "processes": 2,
+        "outbox": args.outbox,
         "uvicorn_ws": args.ws,
         "rate_posts_per_s": args.rate,
         "duration_s": args.duration,

@@ -3,20 +3,22 @@ same documents.
 
 For N posts (a seeded sample of the dataset) the run
 
-1. builds their search documents with the app's own builder (`app.search_index.documents`);
-2. **bulk**: sends the documents, each with one extra word so the engine has real changes to
-   apply, straight to the engine in large batches (Meilisearch: every batch enqueued at once
-   through the official client, then waited for; FTS5: `Fts5Backend.upsert` per batch), and
-   times it from the first request until the engine has applied the last batch;
-3. **outbox**: writes one `post.updated` event per post as the post service does
-   (`app.live.events.post_changed` with the post's API shape, channels and visibility), numbers
-   them (the sequencer, timed apart) and times the app's indexer
-   (`app.search_index.indexer.Indexer`, consumer `search`, as `tandem worker` runs it) draining
-   them: it re-reads every post (and its comments) from the database and upserts them, which
-   also puts the index back to what the database holds;
+1. builds their search documents, and their comments' (the indexer rewrites those too: they
+   carry the post's tags and keys), with the app's own builder (`app.search_index.documents`);
+2. **bulk**: sends the documents, each with one extra word, to the engine (untimed), then
+   times sending the database's documents straight to the engine in large batches
+   (Meilisearch: every batch enqueued at once over HTTP, then waited for; FTS5:
+   `Fts5Backend.upsert` per batch) from the first request until the engine applied the last;
+3. **outbox**: sends the edited documents again (untimed), writes one `post.updated` event per
+   post as the post service does (`app.live.events.post_changed` with the post's API shape,
+   channels and visibility), numbers them (the sequencer, timed apart) and times the app's
+   indexer (`app.search_index.indexer.Indexer`, consumer `search`, as `tandem worker` runs it)
+   draining them: it re-reads every post (and its comments) from the database and upserts
+   them. So both timed phases make the same change (the extra word goes) from the same state,
+   and the index ends as the database is;
 4. deletes the events it wrote.
 
-The ratio is outbox posts/s over bulk posts/s. Time inside the engine calls is recorded for
+Both timed phases write the same documents, so the ratio is bulk seconds over outbox seconds. Time inside the engine calls is recorded for
 the outbox phase (the rest is reading the database and building documents), and on
 Meilisearch the engine's own task and batch statistics for both phases.
 """
@@ -285,41 +287,50 @@ class Meili:
         }
 
 
-async def bulk_meili(
-    meili: Meili, uid: str, docs: list[dict[str, Any]], batch: int
-) -> dict[str, Any]:
+Batches = list[tuple[str, list[dict[str, Any]]]]
+
+
+async def bulk_meili(meili: Meili, prefix: str, batches: Batches, size: int) -> dict[str, Any]:
+    """Every batch enqueued at once (`size` documents per request), then waited for."""
     await meili.wait_idle()
     before = await meili.last_task_uid()
     started = time.perf_counter()
-    uids = [await meili.add_documents(uid, docs[i : i + batch]) for i in range(0, len(docs), batch)]
+    uids = [
+        await meili.add_documents(prefix + index, docs[i : i + size])
+        for index, docs in batches
+        for i in range(0, len(docs), size)
+    ]
     enqueued = time.perf_counter() - started
     for task_uid in uids:
         await meili.wait_task(task_uid)
     seconds = time.perf_counter() - started
+    n = sum(len(docs) for _, docs in batches)
     return {
-        "documents": len(docs),
-        "batch": batch,
+        "documents": n,
+        "batch": size,
         "requests": len(uids),
         "seconds": round(seconds, 3),
         "enqueue_seconds": round(enqueued, 3),
-        "docs_per_s": round(len(docs) / seconds, 1),
+        "docs_per_s": round(n / seconds, 1),
         "engine": await meili.stats_after(before),
     }
 
 
-async def bulk_fts5(backend: Any, docs: list[dict[str, Any]], batch: int) -> dict[str, Any]:
-    from search import POSTS
-
-    started = time.perf_counter()
-    for i in range(0, len(docs), batch):
-        await backend.upsert(POSTS, docs[i : i + batch])
+async def bulk_fts5(backend: Any, batches: Batches, size: int) -> dict[str, Any]:
+    """`Fts5Backend.upsert` of `size` documents at a time."""
+    started, requests = time.perf_counter(), 0
+    for index, docs in batches:
+        for i in range(0, len(docs), size):
+            await backend.upsert(index, docs[i : i + size])
+            requests += 1
     seconds = time.perf_counter() - started
+    n = sum(len(docs) for _, docs in batches)
     return {
-        "documents": len(docs),
-        "batch": batch,
-        "requests": -(-len(docs) // batch),
+        "documents": n,
+        "batch": size,
+        "requests": requests,
         "seconds": round(seconds, 3),
-        "docs_per_s": round(len(docs) / seconds, 1),
+        "docs_per_s": round(n / seconds, 1),
     }
 
 
@@ -327,8 +338,10 @@ async def throughput(
     side_config: Any, n: int, seed: int, bulk_batch: int, indexer_batch: int | None
 ) -> dict[str, Any]:
     """The bulk and outbox phases on the same N posts; see the module docstring."""
+    from app.core.db import transaction
+    from app.search_index import documents
     from app.search_index.indexer import Indexer
-    from search import POSTS
+    from search import COMMENTS, POSTS
 
     async with app_side(side_config) as side:
         if await pending_for_search(side):
@@ -337,18 +350,35 @@ async def throughput(
         print(f"indexing throughput: {len(ids)} posts; building their documents ...")
         docs = await build_documents(side, ids)
         edited = [{**d, "body": f"{d['body']} {EDIT_WORD}"} for d in docs]
+        # The indexer rewrites a post's comments too (they carry its tags and keys): the bulk
+        # phase sends the same comment documents.
+        async with transaction(side.sessionmaker, write=False) as session:
+            comment_ids = await documents.comment_ids_of_posts(session, ids)
+            comments = list((await documents.comments(session, comment_ids)).values())
         meili = None
         if side.config.meili_url:
             meili = Meili(side.config.meili_url, side.config.meili_key)
         first_event: int | None = None
         restored = False
         try:
-            print(f"  bulk: {len(edited)} documents in batches of {bulk_batch} ...")
-            if meili is not None:
-                bulk = await bulk_meili(meili, side.config.meili_prefix + POSTS, edited, bulk_batch)
-            else:
-                bulk = await bulk_fts5(side.backend, edited, bulk_batch)
+
+            async def send(posts: list[dict[str, Any]]) -> dict[str, Any]:
+                batches = [(POSTS, posts), (COMMENTS, comments)]
+                if meili is not None:
+                    return await bulk_meili(meili, side.config.meili_prefix, batches, bulk_batch)
+                return await bulk_fts5(side.backend, batches, bulk_batch)
+
+            # Both timed phases make the same change from the same state: the edited
+            # documents are sent untimed first, then the database's are put back.
+            print(
+                f"  bulk: {len(docs)} posts and {len(comments)} comments, "
+                f"in batches of {bulk_batch} ..."
+            )
+            edit = await send(edited)
+            bulk = await send(docs)
+            bulk["untimed_edit_docs_per_s"] = edit["docs_per_s"]
             print(f"  bulk: {bulk['docs_per_s']:.0f} docs/s")
+            await send(edited)
             first_event, write_s = await write_update_events(side, ids)
             numbered, sequence_s = await sequence_all(side)
             if meili is not None:
@@ -371,7 +401,8 @@ async def throughput(
                 "events": handled,
                 "indexer_batch": indexer.batch,
                 "seconds": round(seconds, 3),
-                "docs_per_s": round(len(ids) / seconds, 1),
+                "docs_per_s": round(sum(timed.documents.values()) / seconds, 1),
+                "posts_per_s": round(len(ids) / seconds, 1),
                 "documents_written": timed.documents,
                 "engine_call_seconds": round(timed.seconds, 3),
                 "engine_confirm_seconds": round(timed.confirm_seconds, 3),
@@ -382,7 +413,7 @@ async def throughput(
             }
             if meili is not None:
                 outbox["engine"] = await meili.stats_after(before)
-            print(f"  outbox: {outbox['docs_per_s']:.0f} posts/s")
+            print(f"  outbox: {outbox['docs_per_s']:.0f} docs/s")
         finally:
             if not restored:
                 # The bulk phase left edited documents: put the database's back.
@@ -391,9 +422,11 @@ async def throughput(
                 await delete_events_from(side, first_event)
             if meili is not None:
                 await meili.close()
-    ratio = outbox["docs_per_s"] / bulk["docs_per_s"]
+    # Both phases write the same posts and comments: the ratio is one of times.
+    ratio = bulk["seconds"] / outbox["seconds"]
     return {
         "posts": len(ids),
+        "comments": len(comments),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "bulk": bulk,
         "outbox": outbox,

@@ -11,7 +11,7 @@ lost and no older state overtakes a newer one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -29,6 +29,13 @@ from search import ACCOUNTS, COMMENTS, POSTS, USERS, SearchBackend, SearchError
 log = logging.getLogger("tandem.search")
 
 CONSUMER = "search"
+# Events per batch (one transaction, one confirmation by the engine) unless the backend says
+# (`drain_batch`): Meilisearch wants large ones, as a batch costs it a lot whatever its size.
+# Under steady load batches are small either way; a backlog (an import, an engine back from
+# an outage) drains faster.
+BATCH = 500
+# Rows read (and documents written) at a time within a batch.
+READ_CHUNK = 500
 
 
 @dataclass
@@ -93,23 +100,26 @@ async def apply(
         post_ids |= set(
             await session.scalars(select(Post.id).where(Post.group_id.in_(touched.posts_of_groups)))
         )
-    # A post's comments carry its accounts, topics and visibility keys.
-    comment_ids = touched.comments | set(
-        await documents.comment_ids_of_posts(session, sorted(post_ids))
-    )
     written = 0
-    post_docs = await documents.posts(session, sorted(post_ids))
-    gone_posts = sorted(post_ids - post_docs.keys())
-    written += await _write(backend, targets.get(POSTS, POSTS), post_docs, gone_posts)
-    if gone_posts and COMMENTS not in targets:
-        await backend.delete_comments_of_posts(gone_posts)
-    comment_docs = await documents.comments(session, sorted(comment_ids))
-    written += await _write(
-        backend,
-        targets.get(COMMENTS, COMMENTS),
-        comment_docs,
-        sorted(comment_ids - comment_docs.keys()),
-    )
+    comment_ids = set(touched.comments)
+    # Read and write in chunks: inside a write batch the engine indexes one chunk while the
+    # next is read.
+    for chunk in _chunks(sorted(post_ids)):
+        # A post's comments carry its accounts, topics and visibility keys.
+        comment_ids |= set(await documents.comment_ids_of_posts(session, chunk))
+        post_docs = await documents.posts(session, chunk)
+        gone_posts = sorted(set(chunk) - post_docs.keys())
+        written += await _write(backend, targets.get(POSTS, POSTS), post_docs, gone_posts)
+        if gone_posts and COMMENTS not in targets:
+            await backend.delete_comments_of_posts(gone_posts)
+    for chunk in _chunks(sorted(comment_ids)):
+        comment_docs = await documents.comments(session, chunk)
+        written += await _write(
+            backend,
+            targets.get(COMMENTS, COMMENTS),
+            comment_docs,
+            sorted(set(chunk) - comment_docs.keys()),
+        )
     user_docs = await documents.users(session, sorted(touched.users))
     written += await _write(
         backend, targets.get(USERS, USERS), user_docs, sorted(touched.users - user_docs.keys())
@@ -122,6 +132,11 @@ async def apply(
         sorted(touched.accounts - account_docs.keys()),
     )
     return written
+
+
+def _chunks(ids: list[int], size: int = READ_CHUNK) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 async def _write(
@@ -145,8 +160,9 @@ class Indexer(Consumer):
         *,
         poll_interval: float = 1.0,
         consumer: str = CONSUMER,
-        batch: int = 500,
+        batch: int | None = None,
     ) -> None:
+        batch = batch or int(getattr(backend, "drain_batch", BATCH))
         super().__init__(sessionmaker, consumer=consumer, poll_interval=poll_interval, batch=batch)
         self.backend = backend
 
@@ -155,7 +171,10 @@ class Indexer(Consumer):
         for event in batch:
             touched.add(event)
         if touched:
-            await apply(session, self.backend, touched)
+            # Every write of the batch is queued, then confirmed together before the
+            # position advances (the consumer commits the advance after this returns).
+            async with self.backend.write_batch():
+                await apply(session, self.backend, touched)
 
     async def register(self) -> None:
         """Create this consumer's position row, so outbox pruning waits for it."""

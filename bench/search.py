@@ -123,6 +123,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--indexer-batch", type=int, default=None, help="events per indexer batch (app default)"
     )
+    p.add_argument(
+        "--indexing-rounds", type=int, default=3, help="bulk and outbox timings (medians)"
+    )
     p.add_argument("--rate", type=float, default=20.0, help="posts/s for searchable")
     p.add_argument("--searchable-duration", type=float, default=30.0)
     p.add_argument(
@@ -685,7 +688,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await remove_created(ctx)
             if "indexing" in names:
                 indexing = await search_indexing.throughput(
-                    config, args.outbox_posts, args.seed, args.bulk_batch, args.indexer_batch
+                    config,
+                    args.outbox_posts,
+                    args.seed,
+                    args.bulk_batch,
+                    args.indexer_batch,
+                    args.indexing_rounds,
                 )
             if "searchable" in names:
                 print("commit-to-searchable ...")
@@ -774,13 +782,20 @@ def print_report(report: dict[str, Any]) -> None:
         )
     ix = report.get("indexing")
     if ix:
-        o = ix["outbox"]
+        last = ix["outbox"][-1]
         print(
-            f"\nindexing {ix['posts']} posts: bulk {ix['bulk_docs_per_s']:.0f}/s "
-            f"(batches of {ix['bulk']['batch']}), outbox {ix['outbox_docs_per_s']:.0f}/s "
-            f"(indexer batch {o['indexer_batch']}, engine calls {o['engine_call_seconds']} s of "
-            f"{o['seconds']} s), ratio {ix['ratio']:.2f}"
+            f"\nindexing {ix['posts']} posts + {ix['comments']} comments, median of "
+            f"{ix['rounds']}: bulk {ix['bulk_seconds']} s = {ix['bulk_docs_per_s']:.0f} docs/s "
+            f"(batches of {ix['bulk'][0]['batch']}), outbox {ix['outbox_seconds']} s = "
+            f"{ix['outbox_docs_per_s']:.0f} docs/s (indexer batch {last['indexer_batch']}), "
+            f"ratio {ix['ratio']:.2f}"
         )
+        for b, o in zip(ix["bulk"], ix["outbox"], strict=True):
+            print(
+                f"  bulk {b['seconds']:6.2f} s | outbox {o['seconds']:6.2f} s: engine calls "
+                f"{o['engine_call_seconds']:.2f} s (waiting {o['engine_confirm_seconds']:.2f}), "
+                f"the rest {o['other_seconds']:.2f} s"
+            )
     for shape, s in (report.get("searchable") or {}).items():
         print(
             f"\nsearchable ({shape}): {s['posts']} posts at {s['rate_posts_per_s']:g}/s, "

@@ -4,23 +4,26 @@ same documents.
 For N posts (a seeded sample of the dataset) the run
 
 1. builds their search documents, and their comments' (the indexer rewrites those too: they
-   carry the post's tags and keys), with the app's own builder (`app.search_index.documents`);
-2. **bulk**: sends the documents, each with one extra word, to the engine (untimed), then
-   times sending the database's documents straight to the engine in large batches
-   (Meilisearch: every batch enqueued at once over HTTP, then waited for; FTS5:
-   `Fts5Backend.upsert` per batch) from the first request until the engine applied the last;
-3. **outbox**: sends the edited documents again (untimed), writes one `post.updated` event per
-   post as the post service does (`app.live.events.post_changed` with the post's API shape,
-   channels and visibility), numbers them (the sequencer, timed apart) and times the app's
-   indexer (`app.search_index.indexer.Indexer`, consumer `search`, as `tandem worker` runs it)
-   draining them: it re-reads every post (and its comments) from the database and upserts
-   them. So both timed phases make the same change (the extra word goes) from the same state,
+   carry the post's tags and keys), with the app's own builder (`app.search_index.documents`),
+   and edited copies of the posts with one extra word;
+2. writes one `post.updated` event per post as the post service does
+   (`app.live.events.post_changed` with the post's API shape, channels and visibility), and
+   numbers them (the sequencer, timed apart);
+3. per round: sends the edited documents (untimed), then **bulk**: times sending the
+   database's documents straight to the engine in large batches (Meilisearch: every batch
+   enqueued at once over HTTP, then waited for; FTS5: `Fts5Backend.upsert` per batch) until
+   the engine applied the last; sends the edited documents again (untimed), moves the
+   search consumer back before the events (as `tandem reindex` does) and times **outbox**:
+   the app's indexer (`app.search_index.indexer.Indexer`, consumer `search`, as
+   `tandem worker` builds it) draining them, re-reading every post and its comments from the
+   database. Both timed phases make the same change from the same state (the extra word goes)
    and the index ends as the database is;
 4. deletes the events it wrote.
 
-Both timed phases write the same documents, so the ratio is bulk seconds over outbox seconds. Time inside the engine calls is recorded for
-the outbox phase (the rest is reading the database and building documents), and on
-Meilisearch the engine's own task and batch statistics for both phases.
+The ratio is the median bulk time over the median outbox time. For the outbox phase the
+report splits engine calls (and the wait for the engine at the end of each write batch) from
+the rest (reading the database, building documents); on Meilisearch it adds the engine's
+own task and batch counts and durations for both phases.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import statistics
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -335,12 +339,16 @@ async def bulk_fts5(backend: Any, batches: Batches, size: int) -> dict[str, Any]
 
 
 async def throughput(
-    side_config: Any, n: int, seed: int, bulk_batch: int, indexer_batch: int | None
+    side_config: Any,
+    n: int,
+    seed: int,
+    bulk_batch: int,
+    indexer_batch: int | None,
+    rounds: int = 3,
 ) -> dict[str, Any]:
     """The bulk and outbox phases on the same N posts; see the module docstring."""
     from app.core.db import transaction
     from app.search_index import documents
-    from app.search_index.indexer import Indexer
     from search import COMMENTS, POSTS
 
     async with app_side(side_config) as side:
@@ -359,7 +367,9 @@ async def throughput(
         if side.config.meili_url:
             meili = Meili(side.config.meili_url, side.config.meili_key)
         first_event: int | None = None
-        restored = False
+        restored = True
+        bulks: list[dict[str, Any]] = []
+        outboxes: list[dict[str, Any]] = []
         try:
 
             async def send(posts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -368,69 +378,110 @@ async def throughput(
                     return await bulk_meili(meili, side.config.meili_prefix, batches, bulk_batch)
                 return await bulk_fts5(side.backend, batches, bulk_batch)
 
-            # Both timed phases make the same change from the same state: the edited
-            # documents are sent untimed first, then the database's are put back.
-            print(
-                f"  bulk: {len(docs)} posts and {len(comments)} comments, "
-                f"in batches of {bulk_batch} ..."
-            )
-            edit = await send(edited)
-            bulk = await send(docs)
-            bulk["untimed_edit_docs_per_s"] = edit["docs_per_s"]
-            print(f"  bulk: {bulk['docs_per_s']:.0f} docs/s")
-            await send(edited)
             first_event, write_s = await write_update_events(side, ids)
+            start = await search_position(side)
             numbered, sequence_s = await sequence_all(side)
-            if meili is not None:
-                await meili.wait_idle()
-                before = await meili.last_task_uid()
-            timed = TimedBackend(side.backend)
-            indexer = Indexer(
-                side.sessionmaker,
-                timed,
-                **(  # type: ignore[arg-type]
-                    {"batch": indexer_batch} if indexer_batch else {}
-                ),
+            print(
+                f"  {rounds} round(s): bulk, then outbox, {len(docs)} posts and "
+                f"{len(comments)} comments (bulk batches of {bulk_batch}) ..."
             )
-            print(f"  outbox: the indexer drains {numbered} events (batch {indexer.batch}) ...")
-            started = time.perf_counter()
-            handled = await indexer.drain()
-            seconds = time.perf_counter() - started
-            restored = True
-            outbox: dict[str, Any] = {
-                "events": handled,
-                "indexer_batch": indexer.batch,
-                "seconds": round(seconds, 3),
-                "docs_per_s": round(sum(timed.documents.values()) / seconds, 1),
-                "posts_per_s": round(len(ids) / seconds, 1),
-                "documents_written": timed.documents,
-                "engine_call_seconds": round(timed.seconds, 3),
-                "engine_confirm_seconds": round(timed.confirm_seconds, 3),
-                "engine_calls": timed.calls,
-                "other_seconds": round(seconds - timed.seconds, 3),
-                "write_events_seconds": round(write_s, 2),
-                "sequence_seconds": round(sequence_s, 3),
-            }
-            if meili is not None:
-                outbox["engine"] = await meili.stats_after(before)
-            print(f"  outbox: {outbox['docs_per_s']:.0f} docs/s")
+            for r in range(rounds):
+                # Both timed phases make the same change from the same state: the edited
+                # documents are sent untimed first, then the database's are put back.
+                edit = await send(edited)
+                bulk = await send(docs)
+                bulk["untimed_edit_docs_per_s"] = edit["docs_per_s"]
+                bulks.append(bulk)
+                await send(edited)
+                restored = False
+                # The same events each round: the indexer starts again before them.
+                await rewind_search(side, start)
+                outbox = await drain_timed(side, meili, indexer_batch, len(ids))
+                restored = True
+                outbox["sequence_seconds"] = round(sequence_s, 3)
+                outboxes.append(outbox)
+                print(
+                    f"  round {r + 1}: bulk {bulk['seconds']:.2f} s, "
+                    f"outbox {outbox['seconds']:.2f} s ({numbered} events)"
+                )
         finally:
             if not restored:
-                # The bulk phase left edited documents: put the database's back.
+                # A bulk phase left edited documents: put the database's back.
                 await side.backend.upsert(POSTS, docs)
             if first_event is not None:
                 await delete_events_from(side, first_event)
             if meili is not None:
                 await meili.close()
-    # Both phases write the same posts and comments: the ratio is one of times.
-    ratio = bulk["seconds"] / outbox["seconds"]
+    bulk_s = statistics.median(b["seconds"] for b in bulks)
+    outbox_s = statistics.median(o["seconds"] for o in outboxes)
+    n_docs = len(docs) + len(comments)
     return {
         "posts": len(ids),
         "comments": len(comments),
+        "rounds": rounds,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "bulk": bulk,
-        "outbox": outbox,
-        "bulk_docs_per_s": bulk["docs_per_s"],
-        "outbox_docs_per_s": outbox["docs_per_s"],
-        "ratio": round(ratio, 3),
+        "write_events_seconds": round(write_s, 2),
+        "bulk_seconds": round(bulk_s, 3),
+        "outbox_seconds": round(outbox_s, 3),
+        "bulk_docs_per_s": round(n_docs / bulk_s, 1),
+        "outbox_docs_per_s": round(n_docs / outbox_s, 1),
+        # Both phases write the same posts and comments: the ratio is one of (median) times.
+        "ratio": round(bulk_s / outbox_s, 3),
+        "bulk": bulks,
+        "outbox": outboxes,
     }
+
+
+async def search_position(side: AppSide) -> int:
+    from app.core.db import transaction
+    from app.outbox import service as outbox
+    from app.search_index.indexer import CONSUMER
+
+    async with transaction(side.sessionmaker) as session:
+        position = await outbox.claim(session, CONSUMER, wait=True)
+    assert position is not None
+    return position
+
+
+async def rewind_search(side: AppSide, position: int) -> None:
+    """Move the search consumer back to `position` (as `tandem reindex` does)."""
+    from app.core.db import transaction
+    from app.outbox import service as outbox
+    from app.search_index.indexer import CONSUMER
+
+    async with transaction(side.sessionmaker) as session:
+        await outbox.claim(session, CONSUMER, wait=True)
+        await outbox.advance(session, CONSUMER, position)
+
+
+async def drain_timed(
+    side: AppSide, meili: Meili | None, indexer_batch: int | None, posts: int
+) -> dict[str, Any]:
+    """The app's indexer draining what is pending, timed, with its engine time apart."""
+    from app.search_index.indexer import Indexer
+
+    before = -1
+    if meili is not None:
+        await meili.wait_idle()
+        before = await meili.last_task_uid()
+    timed = TimedBackend(side.backend)
+    indexer = Indexer(side.sessionmaker, timed, batch=indexer_batch)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    handled = await indexer.drain()
+    seconds = time.perf_counter() - started
+    written = sum(timed.documents.values())
+    out: dict[str, Any] = {
+        "events": handled,
+        "indexer_batch": indexer.batch,
+        "seconds": round(seconds, 3),
+        "docs_per_s": round(written / seconds, 1),
+        "posts_per_s": round(posts / seconds, 1),
+        "documents_written": timed.documents,
+        "engine_call_seconds": round(timed.seconds, 3),
+        "engine_confirm_seconds": round(timed.confirm_seconds, 3),
+        "engine_calls": timed.calls,
+        "other_seconds": round(seconds - timed.seconds, 3),
+    }
+    if meili is not None:
+        out["engine"] = await meili.stats_after(before)
+    return out

@@ -15,6 +15,7 @@ import base64
 import html
 import json
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -103,6 +104,12 @@ class SearchBackend(Protocol):
 
     async def delete_comments_of_posts(self, post_ids: Sequence[int | str]) -> None:
         """Remove every comment document of these posts (a deleted post takes them along)."""
+
+    def write_batch(self) -> AbstractAsyncContextManager[None]:
+        """Writes made inside (by this task) are confirmed together when the block ends
+        instead of one by one: an engine that applies writes asynchronously queues them all
+        and the exit waits until it applied every one (raising SearchError if one failed), so
+        it can batch them. Writes are applied in the order they were made either way."""
 
     async def search(self, index: str, query: SearchQuery) -> SearchResult:
         """Ranked hits the viewer may see, with facet counts and a total over the same set."""

@@ -30,8 +30,9 @@ import re
 import secrets
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -141,6 +142,9 @@ class Fts5Backend:
     """SearchBackend over an SQLite file with FTS5."""
 
     engine = "sqlite-fts5"
+    # Outbox events the indexer takes at once. On SQLite the indexer's transaction holds the
+    # database's write lock, so batches stay small; an FTS5 write costs the same in any size.
+    drain_batch = 500
 
     def __init__(self, path: str | Path, *, rank_cutoff: int = RANK_CUTOFF) -> None:
         self.path = str(path)
@@ -275,6 +279,11 @@ class Fts5Backend:
         d, tags, fts = _ident(f"{t}_docs"), _ident(f"{t}_tags"), _ident(f"{t}_fts")
         for table, column in ((fts, "rowid"), (tags, "doc"), (d, "rowid")):
             conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", [(r,) for r in rowids])
+
+    @asynccontextmanager
+    async def write_batch(self) -> AsyncIterator[None]:
+        # Every write is its own committed transaction already: nothing to confirm later.
+        yield
 
     async def delete(self, index: str, ids: Sequence[int | str]) -> None:
         t, _ = self._resolve(index)

@@ -3,15 +3,21 @@
 A batch is handled in seq order but applied as a set: every document it touches is
 re-read from the database once (so several updates of one post cost one upsert and the
 index holds what the database holds now), rows that are gone are deleted. The position
-advances only when the engine acknowledged every write (`wait=True` on Meilisearch), so
-while the engine is down the consumer backs off and retries the same batch: nothing is
-lost and no older state overtakes a newer one.
+advances only when the engine acknowledged every write (`wait=True` on Meilisearch: the
+batch's writes are one `write_batch()`, confirmed together at its end), so while the engine
+is down the consumer backs off and retries the same batch: nothing is lost and no older
+state overtakes a newer one.
+
+Throughput (bench/README.md, `python -m bench.search`): on Meilisearch at a million posts a
+batch of the engine's costs about half a second whatever its size, so the indexer takes up
+to 20,000 events at once, reads only their type and id, and reads documents in chunks that
+the backend sends as a few large tasks, the next read while the engine indexes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -21,6 +27,7 @@ from app.core.db import transaction
 from app.live import events as live
 from app.outbox import service as outbox
 from app.outbox.consumer import Consumer
+from app.outbox.models import OutboxEvent
 from app.posts.models import Post, PostAccount
 from app.search_index import documents
 from app.search_index import events as search_events
@@ -29,6 +36,14 @@ from search import ACCOUNTS, COMMENTS, POSTS, USERS, SearchBackend, SearchError
 log = logging.getLogger("tandem.search")
 
 CONSUMER = "search"
+# Events per batch (one transaction, one confirmation by the engine) unless the backend says
+# (`drain_batch`): Meilisearch wants large ones, as a batch costs it a lot whatever its size.
+# Under steady load batches are small either way; a backlog (an import, an engine back from
+# an outage) drains faster.
+BATCH = 500
+# Rows read (and documents handed to the backend) at a time within a batch: a backend that
+# sends large tasks sends the first while the rest is read.
+READ_CHUNK = 500
 
 
 @dataclass
@@ -93,23 +108,26 @@ async def apply(
         post_ids |= set(
             await session.scalars(select(Post.id).where(Post.group_id.in_(touched.posts_of_groups)))
         )
-    # A post's comments carry its accounts, topics and visibility keys.
-    comment_ids = touched.comments | set(
-        await documents.comment_ids_of_posts(session, sorted(post_ids))
-    )
     written = 0
-    post_docs = await documents.posts(session, sorted(post_ids))
-    gone_posts = sorted(post_ids - post_docs.keys())
-    written += await _write(backend, targets.get(POSTS, POSTS), post_docs, gone_posts)
-    if gone_posts and COMMENTS not in targets:
-        await backend.delete_comments_of_posts(gone_posts)
-    comment_docs = await documents.comments(session, sorted(comment_ids))
-    written += await _write(
-        backend,
-        targets.get(COMMENTS, COMMENTS),
-        comment_docs,
-        sorted(comment_ids - comment_docs.keys()),
-    )
+    comment_ids = set(touched.comments)
+    # Read and write in chunks: inside a write batch the engine indexes one chunk while the
+    # next is read.
+    for chunk in _chunks(sorted(post_ids)):
+        # A post's comments carry its accounts, topics and visibility keys.
+        comment_ids |= set(await documents.comment_ids_of_posts(session, chunk))
+        post_docs = await documents.posts(session, chunk)
+        gone_posts = sorted(set(chunk) - post_docs.keys())
+        written += await _write(backend, targets.get(POSTS, POSTS), post_docs, gone_posts)
+        if gone_posts and COMMENTS not in targets:
+            await backend.delete_comments_of_posts(gone_posts)
+    for chunk in _chunks(sorted(comment_ids)):
+        comment_docs = await documents.comments(session, chunk)
+        written += await _write(
+            backend,
+            targets.get(COMMENTS, COMMENTS),
+            comment_docs,
+            sorted(set(chunk) - comment_docs.keys()),
+        )
     user_docs = await documents.users(session, sorted(touched.users))
     written += await _write(
         backend, targets.get(USERS, USERS), user_docs, sorted(touched.users - user_docs.keys())
@@ -122,6 +140,40 @@ async def apply(
         sorted(touched.accounts - account_docs.keys()),
     )
     return written
+
+
+async def read_after(session: AsyncSession, after: int, *, limit: int) -> list[outbox.Event]:
+    """The sequenced events after `after`, in order, with only what `Touched` reads of their
+    data (`id`, `posts`): `outbox.read_after` without the payload, channels and visibility."""
+    rows = await session.execute(
+        select(
+            OutboxEvent.seq,
+            OutboxEvent.type,
+            # Whatever JSON value is there (events of other types may carry another "id").
+            OutboxEvent.data["id"],
+            OutboxEvent.data["posts"],
+            OutboxEvent.created_at,
+        )
+        .where(OutboxEvent.seq > after)
+        .order_by(OutboxEvent.seq)
+        .limit(limit)
+    )
+    return [
+        outbox.Event(
+            seq=seq,
+            type=type_,
+            data={"id": event_id} if posts is None else {"id": event_id, "posts": posts},
+            visibility=None,
+            channels=(),
+            created_at=created_at,
+        )
+        for seq, type_, event_id, posts, created_at in rows
+    ]
+
+
+def _chunks(ids: list[int], size: int = READ_CHUNK) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 async def _write(
@@ -145,17 +197,36 @@ class Indexer(Consumer):
         *,
         poll_interval: float = 1.0,
         consumer: str = CONSUMER,
-        batch: int = 500,
+        batch: int | None = None,
     ) -> None:
+        batch = batch or int(getattr(backend, "drain_batch", BATCH))
         super().__init__(sessionmaker, consumer=consumer, poll_interval=poll_interval, batch=batch)
         self.backend = backend
+
+    async def _handle_batch(self) -> int | None:
+        """`Consumer._handle_batch` (claim, read after the position, handle, advance, all in
+        one transaction) with a lighter read: the indexer needs an event's type and id only,
+        and decoding the payloads the live stream needs (the post's whole API shape) cost it
+        about as much CPU as building the documents."""
+        async with transaction(self.sessionmaker) as session:
+            position = await outbox.claim(session, self.consumer)
+            if position is None:
+                return None
+            batch = await read_after(session, position, limit=self.batch)
+            if batch:
+                await self.handle(session, batch)
+                await outbox.advance(session, self.consumer, batch[-1].seq)
+            return len(batch)
 
     async def handle(self, session: AsyncSession, batch: list[outbox.Event]) -> None:
         touched = Touched()
         for event in batch:
             touched.add(event)
         if touched:
-            await apply(session, self.backend, touched)
+            # Every write of the batch is queued, then confirmed together before the
+            # position advances (the consumer commits the advance after this returns).
+            async with self.backend.write_batch():
+                await apply(session, self.backend, touched)
 
     async def register(self) -> None:
         """Create this consumer's position row, so outbox pruning waits for it."""

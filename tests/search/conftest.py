@@ -44,6 +44,22 @@ async def search_backend(
         await backend.close()
 
 
+@pytest.fixture
+async def meili_backend() -> AsyncIterator[MeilisearchBackend]:
+    """A Meilisearch backend alone, for what only Meilisearch does (its task queue)."""
+    url = service_url("TANDEM_TEST_MEILI_URL")
+    prefix = f"test_{RUN}_{uuid.uuid4().hex[:8]}_"
+    backend = MeilisearchBackend(
+        url, os.environ.get("TANDEM_TEST_MEILI_KEY"), prefix=prefix, wait=True
+    )
+    await backend.ensure_indexes()
+    try:
+        yield backend
+    finally:
+        await backend.drop_indexes()
+        await backend.close()
+
+
 def _post(doc_id: int, **fields: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": doc_id,

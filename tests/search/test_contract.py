@@ -231,6 +231,68 @@ async def test_a_deleted_post_takes_its_comments(
     assert ids(await search_backend.search(COMMENTS, SearchQuery(q="agree"))) == [2]
 
 
+async def test_a_write_batch_applies_every_write_in_order_before_it_ends(
+    search_backend: SearchBackend, post: Make, comment: Make
+) -> None:
+    await search_backend.upsert(POSTS, [post(3, body="stale words")])
+    await search_backend.upsert(COMMENTS, [comment(7, post_id=3, body="old thread")])
+    async with search_backend.write_batch():
+        await search_backend.upsert(POSTS, [post(1, body="first draft"), post(2, body="keep")])
+        await search_backend.upsert(POSTS, [post(1, body="second draft")])
+        await search_backend.delete(POSTS, [2, 3])
+        await search_backend.upsert(POSTS, [post(2, body="back again")])
+        await search_backend.delete_comments_of_posts([3])
+        await search_backend.upsert(COMMENTS, [comment(8, post_id=1, body="new thread")])
+    # Searchable as soon as the block ends: nothing is left queued in the engine.
+    assert ids(await search_backend.search(POSTS, SearchQuery(q="draft"))) == [1]
+    assert ids(await search_backend.search(POSTS, SearchQuery(q="first"))) == []
+    assert ids(await search_backend.search(POSTS, SearchQuery(q="again"))) == [2]
+    assert ids(await search_backend.search(POSTS, SearchQuery(q="stale"))) == []
+    assert ids(await search_backend.search(COMMENTS, SearchQuery(q="thread"))) == [8]
+    assert await search_backend.count(POSTS) == 2
+
+
+async def test_a_write_batch_sends_large_batches_whole(
+    search_backend: SearchBackend, post: Make
+) -> None:
+    if isinstance(search_backend, MeilisearchBackend):
+        search_backend.write_batch_docs = 40  # flushes twice inside the block
+    async with search_backend.write_batch():
+        for start in range(0, 100, 10):
+            await search_backend.upsert(
+                POSTS, [post(i, body=f"bulk note {i}") for i in range(start, start + 10)]
+            )
+    assert await search_backend.count(POSTS) == 100
+    assert (await search_backend.search(POSTS, SearchQuery(q="bulk"))).estimated_total == 100
+
+
+async def test_meilisearch_write_batch_enqueues_few_tasks_and_waits_once(
+    meili_backend: MeilisearchBackend, post: Make
+) -> None:
+    backend = meili_backend
+    backend.write_batch_docs = 25
+    sent: list[int] = []
+    waited: list[int] = []
+    upsert_sync, wait_all = backend._upsert_sync, backend._wait_all_sync
+
+    def counting_upsert(uid: str, docs: list[dict[str, Any]], wait: bool, size: Any = None) -> Any:
+        sent.append(len(docs))
+        return upsert_sync(uid, docs, wait, size)
+
+    def counting_wait(task_uids: list[int]) -> None:
+        waited.append(len(task_uids))
+        wait_all(task_uids)
+
+    backend._upsert_sync = counting_upsert  # type: ignore[method-assign]
+    backend._wait_all_sync = counting_wait  # type: ignore[method-assign]
+    async with backend.write_batch():
+        for i in range(60):
+            await backend.upsert(POSTS, [post(i, body="one at a time")])
+    assert sent == [25, 25, 10]  # three tasks, not sixty
+    assert waited == [3]  # confirmed together, at the end
+    assert await backend.count(POSTS) == 60
+
+
 async def test_snippets_mark_matches_and_escape_everything_else(
     search_backend: SearchBackend, post: Make
 ) -> None:

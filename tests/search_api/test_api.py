@@ -175,6 +175,39 @@ async def test_updates_and_deletes_are_reflected(
     assert ids(await search(client, ana, q="onboarding", type="comment")) == []
 
 
+async def test_a_backlog_is_read_and_written_in_chunks_and_ends_as_the_database_is(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    engine: SearchBackend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Small chunks and engine batches, so one drain reads and writes in several of each.
+    monkeypatch.setattr("app.search_index.indexer.READ_CHUNK", 2)
+    if isinstance(engine, MeilisearchBackend):
+        engine.write_batch_docs = 3
+    ana = await make_user(app, "ana")
+    posts = [(await make_post(client, ana, f"pipeline note {n}"))["id"] for n in range(7)]
+    for post_id in posts:
+        await api(
+            client, ana, "POST", f"/api/v1/posts/{post_id}/comments", 201,
+            json={"body": f"thread on {post_id}"},
+        )  # fmt: skip
+    for post_id in posts[:3]:
+        await api(
+            client, ana, "PATCH", f"/api/v1/posts/{post_id}", 200, json={"body": "edited note"}
+        )
+    await api(client, ana, "DELETE", f"/api/v1/posts/{posts[1]}", 204)
+    await api(client, ana, "PATCH", f"/api/v1/posts/{posts[0]}", 200, json={"body": "final"})
+    await reindex(app)
+    assert ids(await search(client, ana, q="final")) == [posts[0]]
+    assert ids(await search(client, ana, q="edited")) == [posts[2]]
+    assert sorted(ids(await search(client, ana, q="pipeline"))) == posts[3:]
+    comments = await search(client, ana, q="thread", type="comment", limit=20)
+    assert sorted(hit["post_id"] for hit in comments["hits"]) == sorted(
+        p for p in posts if p != posts[1]
+    )
+
+
 async def test_pages_do_not_repeat_or_skip(
     app: FastAPI, client: httpx.AsyncClient, engine: SearchBackend
 ) -> None:

@@ -77,6 +77,11 @@ class Consumer:
         self.poll_interval = poll_interval
         self.batch = batch
 
+    async def read(self, session: AsyncSession, position: int) -> list[outbox.Event]:
+        """The next batch after `position`, in seq order; a consumer that needs less of each
+        event may read less."""
+        return await outbox.read_after(session, position, limit=self.batch)
+
     async def handle(self, session: AsyncSession, batch: list[outbox.Event]) -> None:
         """Act on `batch` (in seq order) inside the transaction that holds the position."""
         raise NotImplementedError
@@ -141,7 +146,7 @@ class Consumer:
             position = await outbox.claim(session, self.consumer)
             if position is None:
                 return None
-            batch = await outbox.read_after(session, position, limit=self.batch)
+            batch = await self.read(session, position)
             if batch:
                 await self.handle(session, batch)
                 await outbox.advance(session, self.consumer, batch[-1].seq)

@@ -203,20 +203,11 @@ class Indexer(Consumer):
         super().__init__(sessionmaker, consumer=consumer, poll_interval=poll_interval, batch=batch)
         self.backend = backend
 
-    async def _handle_batch(self) -> int | None:
-        """`Consumer._handle_batch` (claim, read after the position, handle, advance, all in
-        one transaction) with a lighter read: the indexer needs an event's type and id only,
-        and decoding the payloads the live stream needs (the post's whole API shape) cost it
-        about as much CPU as building the documents."""
-        async with transaction(self.sessionmaker) as session:
-            position = await outbox.claim(session, self.consumer)
-            if position is None:
-                return None
-            batch = await read_after(session, position, limit=self.batch)
-            if batch:
-                await self.handle(session, batch)
-                await outbox.advance(session, self.consumer, batch[-1].seq)
-            return len(batch)
+    async def read(self, session: AsyncSession, position: int) -> list[outbox.Event]:
+        # The indexer needs an event's type and id only: decoding the payloads the live
+        # stream needs (a post's whole API shape) cost it about as much CPU as building the
+        # documents.
+        return await read_after(session, position, limit=self.batch)
 
     async def handle(self, session: AsyncSession, batch: list[outbox.Event]) -> None:
         touched = Touched()

@@ -149,7 +149,7 @@ async def transaction(
 
 async def rows(
     session: AsyncSession, statement: Executable, params: dict[str, Any]
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """Run a statement that loads no ORM objects on the session's connection: plain rows,
     without the ORM's result machinery (a third of a feed page's CPU)."""
     connection = await session.connection()

@@ -98,7 +98,7 @@ class Scenario:
     throughput: bool  # True: many connections to find req/s; False: latency at low load
     method: str
     describe: str
-    pause_ms: int = 0  # think time per connection between requests (0: back to back)
+    pause_ms: int = 0  # mean think time per connection between requests (0: back to back)
 
 
 SCENARIO_SPECS = {
@@ -126,7 +126,7 @@ SCENARIO_SPECS = {
         1,
         False,
         "POST",
-        "POST /api/v1/posts tagged with one account, each writer pausing 100 ms",
+        "POST /api/v1/posts tagged with one account, each writer pausing 100 ms on average",
         pause_ms=100,
     ),
 }

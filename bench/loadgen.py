@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -116,7 +117,9 @@ async def connection(
                 writer.close()
                 reader = writer = None
             if pause:
-                await asyncio.sleep(pause)  # think time, not counted in the latency
+                # Think time, not counted in the latency; random, so that connections do not
+                # fire together (that would measure bursts, not steady load).
+                await asyncio.sleep(random.uniform(0, 2 * pause))
     finally:
         if writer is not None:
             writer.close()
@@ -173,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--max-requests", type=int, default=1_000_000)
     p.add_argument("--once", action="store_true", help="send every line once, then stop")
     p.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
-    p.add_argument("--pause-ms", type=float, default=0.0, help="think time between requests")
+    p.add_argument("--pause-ms", type=float, default=0.0, help="mean think time between requests")
     args = p.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the load generator only talks to this machine")

@@ -4,8 +4,9 @@
 --   wrk -t1 -c8 -d15s --latency -s bench/requests.lua http://127.0.0.1:PORT -- FILE [PAUSE_MS]
 --
 -- Each line of FILE is METHOD<TAB>PATH<TAB>TOKEN<TAB>BODY (BODY may be empty). PAUSE_MS, when
--- given, is a think time each connection waits between a response and its next request
--- (not counted in the latency): steady load below saturation.
+-- given, is the mean think time each connection waits between a response and its next
+-- request (uniform in 0..2*PAUSE_MS, not counted in the latency): steady load below
+-- saturation.
 
 local threads = {}
 local thread_count = 0
@@ -46,7 +47,12 @@ function init(args)
 end
 
 function delay()
-  return pause
+  -- Uniform between 0 and twice the pause: connections that paused alike would fire
+  -- together and measure bursts, not steady load.
+  if pause <= 0 then
+    return 0
+  end
+  return math.random(0, 2 * pause)
 end
 
 function request()

@@ -75,7 +75,7 @@ def _json_dumps(value: Any) -> str:
 _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **_JSON)
         _configure_sqlite(engine)

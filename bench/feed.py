@@ -49,6 +49,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from bench.bare import PATH as BARE_PATH
 from bench.common import (
     PROJECT_DIR,
     RESULTS_DIR,
@@ -163,7 +164,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--profile-requests",
         type=int,
         default=0,
-        help="also profile N in-process home-feed requests (pyinstrument if installed)",
+        help="also profile N in-process requests of the first scenario (pyinstrument if installed)",
     )
     p.add_argument("--db-pool-size", type=int, default=None, help="TANDEM_DB_POOL_SIZE")
     p.add_argument(
@@ -858,8 +859,12 @@ class Server:
         app_dir: Path = PROJECT_DIR,
         *,
         redis_url: str | None = None,
+        target: str = "app.main:create_app",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.url = url
+        self.target = target
+        self.extra_env = env or {}
         self.app_dir = app_dir
         self.workers = workers
         self.port = free_port()
@@ -878,7 +883,7 @@ class Server:
         uvicorn = Path(sys.executable).parent / "uvicorn"
         cmd = [str(uvicorn)] if uvicorn.exists() else [sys.executable, "-m", "uvicorn"]
         cmd += [
-            "app.main:create_app",
+            self.target,
             "--factory",
             "--app-dir",
             str(self.app_dir),
@@ -897,6 +902,7 @@ class Server:
             TANDEM_DATABASE_URL=self.url,
             TANDEM_SECRET_KEY="bench",
             TANDEM_AUTO_MIGRATE="false",
+            **self.extra_env,
         )
         if not os.environ.get("TANDEM_MEILI_URL"):
             env["TANDEM_SEARCH_FTS5_PATH"] = str(self.log_path.with_suffix(".search.db"))
@@ -956,6 +962,12 @@ class Server:
 
 def check_request(base: str, line: tuple[str, str, str, str]) -> dict[str, Any]:
     """One request by hand before the load: the status and how many items came back."""
+    status, answer = send_request(base, line)
+    items = len(answer["items"]) if isinstance(answer, dict) and "items" in answer else None
+    return {"status": status, "items": items, "sample": None if status < 400 else answer}
+
+
+def send_request(base: str, line: tuple[str, str, str, str]) -> tuple[int, Any]:
     method, target, token, body = line
     req = urllib.request.Request(
         base + target,
@@ -969,11 +981,9 @@ def check_request(base: str, line: tuple[str, str, str, str]) -> dict[str, Any]:
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()
     try:
-        answer = json.loads(raw)
+        return status, json.loads(raw)
     except ValueError:
-        answer = raw[:200].decode(errors="replace")
-    items = len(answer["items"]) if isinstance(answer, dict) and "items" in answer else None
-    return {"status": status, "items": items, "sample": None if status < 400 else answer}
+        return status, raw[:200].decode(errors="replace")
 
 
 def run_load(
@@ -1103,6 +1113,9 @@ async def http_scenarios(ctx: Context, names: list[str]) -> dict[str, dict[str, 
                     raise RuntimeError(
                         f"{name}: check request failed: {check}\nserver log:\n{server.log_tail()}"
                     )
+                if name == YARDSTICK_FOR:
+                    _, page = send_request(server.base(), (first[0], first[1], first[2], first[3]))
+                    (ctx.work / "page.json").write_text(json.dumps(page))
                 # Warm-up: every user once (caches, prepared statements in every worker),
                 # then a short burst at the measured concurrency. Bounded in time.
                 writes = spec.method != "GET"
@@ -1181,7 +1194,7 @@ async def sql_baselines(ctx: Context, names: list[str]) -> tuple[dict[str, Any],
             print(f"  in-process timing: {key} ...")
             out["inprocess"][key] = await probe.measure(lines)
         if args.profile_requests:
-            lines = request_lines("home_feed_1w", ctx.sample, args.seed)
+            lines = request_lines(names[0], ctx.sample, args.seed)
             out["profile"] = await profile(probe, lines, args.profile_requests)
     for key, caps in captured.items():
         print(f"  SQL replay: {key} ({len(caps)} users, {len(caps[0].stmts)} statements) ...")
@@ -1299,6 +1312,16 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"{key}: per-statement SQL time (p50 / p99 ms)")
         for st in stmts:
             print(f"  {fmt(st['p50_ms'], 7, 3)} {fmt(st['p99_ms'], 7, 3)}  {st['sql']}")
+    bare = report.get("yardstick")
+    if bare:
+        share = bare[f"{YARDSTICK_FOR}_share"]
+        print()
+        print(
+            f"yardstick: bare FastAPI page {bare['rps']:.0f} req/s here "
+            f"({bare['machine_vs_reference']:.2f}x the reference {bare['reference_rps']:.0f}); "
+            f"{YARDSTICK_FOR} is {share:.1%} of it (target {bare['target_share']:.1%}, "
+            f"{bare['target_scaled_to_this_machine_rps']} req/s on this machine)"
+        )
     if report.get("targets"):
         print()
         for name, v in report["targets"].items():
@@ -1318,6 +1341,49 @@ def terminate_as_exit() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+# The scenario measured against a bare FastAPI endpoint (bench/bare.py) in the same run.
+YARDSTICK_FOR = "home_feed_2w"
+# Issue 2's figure for that endpoint on its reference machine, two workers.
+YARDSTICK_REFERENCE_RPS = 5600.0
+
+
+def yardstick(ctx: Context, measured: dict[str, Any]) -> dict[str, Any]:
+    """The bare endpoint, serving the page the app answered for YARDSTICK_FOR, under the same
+    workers, tool and connections: what this machine does with no database and no app code.
+    The feed's share of it is comparable across machines; the target's share is 800 of the
+    reference's 5,600."""
+    page = ctx.work / "page.json"
+    server = Server(
+        ctx.url, measured["workers"], ctx.work, None, PROJECT_DIR,
+        target="bench.bare:create_app", env={"TANDEM_BENCH_BARE_PAGE": str(page)},
+    )  # fmt: skip
+    reqs = ctx.work / "bare.tsv"
+    reqs.write_text(f"GET\t{BARE_PATH}\t\t\n")
+    conns, args = measured["concurrency"], ctx.args
+    print(f"  bare FastAPI page: {ctx.tool}, {measured['workers']} workers, {conns} connections")
+    try:
+        server.start()
+        if args.warmup > 0:
+            run_load(ctx.tool, server.port, reqs, connections=conns, duration=args.warmup)
+        busy_before = wait_for_idle(args.idle_below, args.idle_wait)
+        result = run_load(ctx.tool, server.port, reqs, connections=conns, duration=args.duration)
+    finally:
+        server.stop()
+    bound = TARGETS[YARDSTICK_FOR][2]
+    return {
+        **result,
+        "workers": measured["workers"],
+        "concurrency": conns,
+        "what": "bench/bare.py: GET of a fixed 20-item page (the app's own answer), no database",
+        "machine_cpu_busy_pct_before": busy_before,
+        "reference_rps": YARDSTICK_REFERENCE_RPS,
+        "machine_vs_reference": round(result["rps"] / YARDSTICK_REFERENCE_RPS, 3),
+        f"{YARDSTICK_FOR}_share": round(measured["rps"] / result["rps"], 3),
+        "target_share": round(bound / YARDSTICK_REFERENCE_RPS, 3),
+        "target_scaled_to_this_machine_rps": round(bound * result["rps"] / YARDSTICK_REFERENCE_RPS),
+    }
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -1366,6 +1432,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         sql: dict[str, Any] = {"scenarios": {}, "strategies": {}}
         http: dict[str, dict[str, Any]] = {}
+        bare: dict[str, Any] | None = None
         bench: SqlBench | None = None
         try:
             await issue_tokens(db, sample)
@@ -1374,6 +1441,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 sql, bench = await sql_baselines(ctx, names)
             if not args.skip_http:
                 http = await http_scenarios(ctx, names)
+                if YARDSTICK_FOR in http:
+                    bare = yardstick(ctx, http[YARDSTICK_FOR])
         finally:
             if bench is not None:
                 await bench.drop_fanout()
@@ -1433,6 +1502,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "sql_machine_cpu_busy_pct": bench.busy if bench is not None else [],
         "profile": sql.get("profile"),
         "targets": verdicts(scenarios),
+        "yardstick": bare,
     }
 
 

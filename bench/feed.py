@@ -32,21 +32,18 @@ import os
 import platform
 import random
 import re
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from bench.bare import PATH as BARE_PATH
@@ -57,13 +54,21 @@ from bench.common import (
     cpu_busy,
     default_database_url,
     redact,
-    sqlite_ts,
     summarize_ms,
     wait_for_idle,
 )
+from bench.harness import (
+    HOST,
+    fmt,
+    free_port,
+    http_json,
+    issue_tokens,
+    print_targets,
+    revoke_tokens,
+    run_load,
+    terminate_as_exit,
+)
 
-HOST = "127.0.0.1"
-LUA_SCRIPT = Path(__file__).resolve().parent / "requests.lua"
 SCENARIOS = (
     "home_feed_1w",
     "home_feed_2w",
@@ -250,28 +255,6 @@ async def choose_sample(db: RawDb, n_users: int, n_accounts: int, seed: int) -> 
         if uid in viewers:
             viewers[uid].team_account_ids.append(aid)
     return Sample(tokens=dict.fromkeys(users, ""), accounts=accounts, viewers=viewers)
-
-
-async def issue_tokens(db: RawDb, sample: Sample) -> None:
-    """API tokens written as the app writes them: only the SHA-256 of the token is stored."""
-    from app.auth.service import TOKEN_PREFIX, token_hash
-
-    now = datetime.now(UTC)
-    rows = []
-    for uid in sample.tokens:
-        token = TOKEN_PREFIX + "bench_" + secrets.token_urlsafe(24)
-        sample.tokens[uid] = token
-        sample.token_hashes.append(token_hash(token))
-        rows.append((uid, token_hash(token), now, now + timedelta(days=1)))
-    cols = "(user_id, token_hash, created_at, expires_at)"
-    if db.pg is not None:
-        await db.pg.executemany(f"INSERT INTO api_token {cols} VALUES ($1, $2, $3, $4)", rows)
-    else:
-        assert db.lite is not None
-        lite_rows = [(u, h, sqlite_ts(c), sqlite_ts(e)) for u, h, c, e in rows]
-        db.lite.execute("BEGIN IMMEDIATE")
-        db.lite.executemany(f"INSERT INTO api_token {cols} VALUES (?, ?, ?, ?)", lite_rows)
-        db.lite.execute("COMMIT")
 
 
 def request_lines(scenario: str, sample: Sample, seed: int) -> list[tuple[str, str, str, str]]:
@@ -841,12 +824,6 @@ def _feed_ids_stmt(c: Captured) -> Stmt | None:
 # The HTTP side: a uvicorn subprocess and a load generator in another.
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     """`uvicorn app.main:create_app --factory` on 127.0.0.1, always stopped on exit."""
 
@@ -963,83 +940,10 @@ class Server:
 
 def check_request(base: str, line: tuple[str, str, str, str]) -> dict[str, Any]:
     """One request by hand before the load: the status and how many items came back."""
-    status, answer = send_request(base, line)
+    method, target, token, body = line
+    status, answer = http_json(base + target, method=method, token=token, body=body)
     items = len(answer["items"]) if isinstance(answer, dict) and "items" in answer else None
     return {"status": status, "items": items, "sample": None if status < 400 else answer}
-
-
-def send_request(base: str, line: tuple[str, str, str, str]) -> tuple[int, Any]:
-    method, target, token, body = line
-    req = urllib.request.Request(
-        base + target,
-        method=method,
-        data=body.encode() or None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            status, raw = r.status, r.read()
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
-    try:
-        return status, json.loads(raw)
-    except ValueError:
-        return status, raw[:200].decode(errors="replace")
-
-
-def run_load(
-    tool: str,
-    port: int,
-    requests_file: Path,
-    *,
-    connections: int,
-    duration: float,
-    once: bool = False,
-    max_requests: int | None = None,
-    pause_ms: int = 0,
-) -> dict[str, Any]:
-    """One load run in its own process; latencies in ms, throughput in req/s."""
-    if tool == "wrk" and not once and max_requests is None:
-        cmd = [
-            "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-            "--latency", "-s", str(LUA_SCRIPT), f"http://{HOST}:{port}", "--", str(requests_file),
-            str(pause_ms),
-        ]  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
-        match = re.search(r"^WRK_RESULT (\{.*\})$", done.stdout, re.MULTILINE)
-        if done.returncode != 0 or match is None:
-            raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout}\n{done.stderr}")
-        w = json.loads(match.group(1))
-        secs = w["duration_us"] / 1e6
-        errors = sum(w[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
-        return {
-            "tool": "wrk",
-            "requests": w["requests"],
-            "duration_s": round(secs, 3),
-            "rps": round(w["requests"] / secs, 1) if secs else 0.0,
-            "errors": errors + w["status_errors"],
-            "p50_ms": round(w["p50_us"] / 1000, 3),
-            "p90_ms": round(w["p90_us"] / 1000, 3),
-            "p99_ms": round(w["p99_us"] / 1000, 3),
-            "max_ms": round(w["max_us"] / 1000, 3),
-            "mean_ms": round(w["mean_us"] / 1000, 3),
-        }
-    cmd = [
-        sys.executable, "-m", "bench.loadgen", "--port", str(port),
-        "--requests-file", str(requests_file), "--connections", str(connections),
-        "--duration", str(duration), "--pause-ms", str(pause_ms),
-    ]  # fmt: skip
-    if once:
-        cmd.append("--once")
-    if max_requests is not None:
-        cmd += ["--max-requests", str(max_requests)]
-    done = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=duration + 60, cwd=PROJECT_DIR
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"loadgen failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 @dataclass
@@ -1115,7 +1019,7 @@ async def http_scenarios(ctx: Context, names: list[str]) -> dict[str, dict[str, 
                         f"{name}: check request failed: {check}\nserver log:\n{server.log_tail()}"
                     )
                 if name == YARDSTICK_FOR:
-                    _, page = send_request(server.base(), (first[0], first[1], first[2], first[3]))
+                    _, page = http_json(server.base() + first[1], token=first[2])
                     (ctx.work / "page.json").write_text(json.dumps(page))
                 # Warm-up: every user once (caches, prepared statements in every worker),
                 # then a short burst at the measured concurrency. Bounded in time.
@@ -1263,14 +1167,6 @@ def verdicts(scenarios: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def fmt(v: Any, width: int = 8, digits: int = 2) -> str:
-    if v is None:
-        return "-".rjust(width)
-    if isinstance(v, float):
-        return f"{v:{width}.{digits}f}"
-    return str(v).rjust(width)
-
-
 def print_report(report: dict[str, Any]) -> None:
     print()
     print(f"{report['name']}: {report['database']}, dataset {report['dataset']}")
@@ -1321,25 +1217,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"yardstick: the same page from a bare FastAPI endpoint, {bare['rps']:.0f} req/s "
             f"(p50 {bare['p50_ms']} ms, p99 {bare['p99_ms']} ms); {YARDSTICK_FOR} is {share:.1%}"
         )
-    if report.get("targets"):
-        print()
-        for name, v in report["targets"].items():
-            mark = "met" if v["met"] else "MISSED"
-            print(f"target {name}: {v['metric']} {v['target']} -> {v['value']} ({mark})")
-
-
-@contextlib.contextmanager
-def terminate_as_exit() -> Iterator[None]:
-    """SIGTERM becomes SystemExit, so `finally` blocks stop the server and clean up."""
-
-    def handler(_sig: int, _frame: FrameType | None) -> None:
-        raise SystemExit(143)
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+    print_targets(report.get("targets") or {})
 
 
 # The scenario measured against a bare FastAPI endpoint (bench/bare.py) in the same run.
@@ -1426,7 +1304,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         bare: dict[str, Any] | None = None
         bench: SqlBench | None = None
         try:
-            await issue_tokens(db, sample)
+            sample.tokens, sample.token_hashes = await issue_tokens(db, sample.users)
             if not args.skip_sql:
                 print("SQL baselines (no server running) ...")
                 sql, bench = await sql_baselines(ctx, names)
@@ -1442,12 +1320,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if bench is not None:
                 await bench.drop_fanout()
             await remove_created_posts(ctx)
-            hashes = sample.token_hashes
-            if db.pg is not None:
-                await db.execute("DELETE FROM api_token WHERE token_hash = ANY($1)", hashes)
-            else:
-                marks = ", ".join("?" * len(hashes))
-                await db.execute(f"DELETE FROM api_token WHERE token_hash IN ({marks})", *hashes)
+            await revoke_tokens(db, sample.token_hashes)
             if db.pg is not None:
                 await db.execute("VACUUM (ANALYZE) post, post_account, notification, api_token")
     shutil.rmtree(work, ignore_errors=True)

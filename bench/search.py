@@ -33,10 +33,8 @@ import os
 import platform
 import random
 import re
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,9 +43,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from bench import search_fresh, search_indexing
@@ -58,9 +55,19 @@ from bench.common import (
     cpu_busy,
     default_database_url,
     redact,
-    sqlite_ts,
     summarize_ms,
     wait_for_idle,
+)
+from bench.harness import (
+    HOST,
+    fmt,
+    free_port,
+    http_json,
+    issue_tokens,
+    print_targets,
+    revoke_tokens,
+    run_load,
+    terminate_as_exit,
 )
 from bench.search_queries import (
     SHAPES,
@@ -72,8 +79,6 @@ from bench.search_queries import (
 )
 from bench.search_setup import EngineConfig, app_side, engine_config, ensure_index
 
-HOST = "127.0.0.1"
-LUA_SCRIPT = Path(__file__).resolve().parent / "requests.lua"
 SCENARIOS = ("queries", "indexing", "searchable")
 # API p99 of the filtered two-word query, by engine (the issue's targets for this machine).
 QUERY_TARGET_MS = {"meilisearch": 20.0, "sqlite-fts5": 50.0}
@@ -142,12 +147,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 # Processes: a uvicorn server of the app and a `tandem worker`.
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 class Process:
@@ -245,66 +244,12 @@ def running(*procs: Process) -> Iterator[None]:
 # Load: wrk (C, one thread) or the Python client, each in its own process.
 
 
-def run_load(
-    tool: str, port: int, requests_file: Path, *, connections: int, duration: float
-) -> dict[str, Any]:
-    if tool == "wrk":
-        cmd = [
-            "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-            "--latency", "-s", str(LUA_SCRIPT), f"http://{HOST}:{port}", "--", str(requests_file),
-        ]  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
-        match = re.search(r"^WRK_RESULT (\{.*\})$", done.stdout, re.MULTILINE)
-        if done.returncode != 0 or match is None:
-            raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout}\n{done.stderr}")
-        w = json.loads(match.group(1))
-        secs = w["duration_us"] / 1e6
-        errors = sum(w[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
-        return {
-            "tool": "wrk",
-            "requests": w["requests"],
-            "duration_s": round(secs, 3),
-            "rps": round(w["requests"] / secs, 1) if secs else 0.0,
-            "errors": errors + w["status_errors"],
-            "p50_ms": round(w["p50_us"] / 1000, 3),
-            "p90_ms": round(w["p90_us"] / 1000, 3),
-            "p99_ms": round(w["p99_us"] / 1000, 3),
-            "max_ms": round(w["max_us"] / 1000, 3),
-        }
-    cmd = [
-        sys.executable, "-m", "bench.loadgen", "--port", str(port),
-        "--requests-file", str(requests_file), "--connections", str(connections),
-        "--duration", str(duration),
-    ]  # fmt: skip
-    done = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=duration + 60, cwd=PROJECT_DIR
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"loadgen failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def write_file(path: Path, rows: Sequence[tuple[str, str, str, str]]) -> Path:
     for row in rows:
         if any("\t" in c or "\n" in c for c in row):
             raise ValueError("a request field holds a tab or newline")
     path.write_text("".join("\t".join(row) + "\n" for row in rows))
     return path
-
-
-def http_json(url: str, *, method: str = "GET", token: str = "", body: str = "") -> tuple[int, Any]:
-    req = urllib.request.Request(
-        url,
-        method=method,
-        data=body.encode() or None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()[:300].decode(errors="replace")
 
 
 # The sample: viewers who lack some visibility keys, accounts to filter by.
@@ -340,28 +285,6 @@ async def choose_sample(db: RawDb, n_users: int, seed: int) -> Sample:
         )
     ]
     return Sample(dict.fromkeys(users, ""), accounts, [])
-
-
-async def issue_tokens(db: RawDb, sample: Sample) -> None:
-    """API tokens as the app stores them (only the SHA-256)."""
-    from app.auth.service import TOKEN_PREFIX, token_hash
-
-    now = datetime.now(UTC)
-    rows = []
-    for uid in sample.tokens:
-        token = TOKEN_PREFIX + "bench_" + secrets.token_urlsafe(24)
-        sample.tokens[uid] = token
-        sample.token_hashes.append(token_hash(token))
-        rows.append((uid, token_hash(token), now, now + timedelta(days=1)))
-    cols = "(user_id, token_hash, created_at, expires_at)"
-    if db.pg is not None:
-        await db.pg.executemany(f"INSERT INTO api_token {cols} VALUES ($1, $2, $3, $4)", rows)
-    else:
-        assert db.lite is not None
-        lite_rows = [(u, h, sqlite_ts(c), sqlite_ts(e)) for u, h, c, e in rows]
-        db.lite.execute("BEGIN IMMEDIATE")
-        db.lite.executemany(f"INSERT INTO api_token {cols} VALUES (?, ?, ?, ?)", lite_rows)
-        db.lite.execute("COMMIT")
 
 
 # Scenario: query latency.
@@ -681,7 +604,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         indexing: dict[str, Any] | None = None
         searchable: dict[str, Any] = {}
         try:
-            await issue_tokens(db, sample)
+            sample.tokens, sample.token_hashes = await issue_tokens(db, list(sample.tokens))
             if "queries" in names:
                 print("queries ...")
                 queries = await query_scenarios(ctx)
@@ -700,15 +623,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 searchable = await searchable_scenarios(ctx)
         finally:
             removed = await remove_created(ctx)
-            hashes = sample.token_hashes
-            if hashes:
-                if db.pg is not None:
-                    await db.execute("DELETE FROM api_token WHERE token_hash = ANY($1)", hashes)
-                else:
-                    marks = ", ".join("?" * len(hashes))
-                    await db.execute(
-                        f"DELETE FROM api_token WHERE token_hash IN ({marks})", *hashes
-                    )
+            await revoke_tokens(db, sample.token_hashes)
             if db.pg is not None:
                 await db.execute("VACUUM (ANALYZE) post, outbox_event, outbox_channel, api_token")
     shutil.rmtree(work, ignore_errors=True)
@@ -741,14 +656,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         report["reindex_posts_docs_per_s"] = posts.get("docs_per_s")
     report["targets"] = verdicts(report)
     return report
-
-
-def fmt(v: Any, width: int = 8, digits: int = 2) -> str:
-    if v is None:
-        return "-".rjust(width)
-    if isinstance(v, float):
-        return f"{v:{width}.{digits}f}"
-    return str(v).rjust(width)
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -802,25 +709,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"found {s['found']}: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, "
             f"p99 {s['p99_ms']} ms, max {s['max_ms']} ms"
         )
-    if report.get("targets"):
-        print()
-        for name, v in report["targets"].items():
-            mark = "met" if v["met"] else "MISSED"
-            print(f"target {name}: {v['metric']} {v['target']} -> {v['value']} ({mark})")
-
-
-@contextlib.contextmanager
-def terminate_as_exit() -> Iterator[None]:
-    """SIGTERM becomes SystemExit, so `finally` blocks stop servers and clean up."""
-
-    def handler(_sig: int, _frame: FrameType | None) -> None:
-        raise SystemExit(143)
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+    print_targets(report.get("targets") or {})
 
 
 def main(argv: Sequence[str] | None = None) -> None:

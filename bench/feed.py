@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import contextvars
 import hashlib
 import importlib.util
@@ -33,13 +32,10 @@ import platform
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +55,7 @@ from bench.common import (
 )
 from bench.harness import (
     HOST,
+    Process,
     fmt,
     free_port,
     http_json,
@@ -825,7 +822,8 @@ def _feed_ids_stmt(c: Captured) -> Stmt | None:
 
 
 class Server:
-    """`uvicorn app.main:create_app --factory` on 127.0.0.1, always stopped on exit."""
+    """`uvicorn app.main:create_app --factory` on 127.0.0.1 (and, with a broker, a `tandem
+    worker` beside it), always stopped on exit."""
 
     def __init__(
         self,
@@ -840,102 +838,49 @@ class Server:
         env: dict[str, str] | None = None,
         name: str = "server",
     ) -> None:
-        self.url = url
-        self.target = target
-        self.extra_env = env or {}
-        self.app_dir = app_dir
         self.workers = workers
         self.port = free_port()
-        self.log_path = log_dir / f"{name}-{workers}w.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.worker: subprocess.Popen[bytes] | None = None
-        self.pool_size = pool_size
+        name = f"{name}-{workers}w"
+        settings = {
+            "TANDEM_DATABASE_URL": url,
+            "TANDEM_SECRET_KEY": "bench",
+            "TANDEM_AUTO_MIGRATE": "false",
+            # The feed bench does not search; PostgreSQL would otherwise require Meilisearch.
+            "TANDEM_SEARCH_FTS5_PATH": str(log_dir / f"{name}.search.db"),
+            **({"TANDEM_DB_POOL_SIZE": str(pool_size)} if pool_size else {}),
+            **(env or {}),
+        }
         # With a broker, the outbox is drained by a `tandem worker` beside the server
         # (production); without, by the server's own processes (embedded).
-        self.redis_url = redis_url
+        self.worker: Process | None = None
+        if redis_url:
+            settings.update(TANDEM_REDIS_URL=redis_url, TANDEM_DISPATCHER="false")
+            worker_cmd = [sys.executable, "-m", "app.cli", "worker"]
+            self.worker = Process(f"{name}.worker", worker_cmd, settings, log_dir, app_dir)
+        uvicorn = Path(sys.executable).parent / "uvicorn"
+        cmd = [str(uvicorn)] if uvicorn.exists() else [sys.executable, "-m", "uvicorn"]
+        cmd += [
+            target, "--factory", "--app-dir", str(app_dir), "--host", HOST, "--port",
+            str(self.port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+        self.server = Process(name, cmd, settings, log_dir, app_dir)
 
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self, timeout: float = 90.0) -> None:
-        uvicorn = Path(sys.executable).parent / "uvicorn"
-        cmd = [str(uvicorn)] if uvicorn.exists() else [sys.executable, "-m", "uvicorn"]
-        cmd += [
-            self.target,
-            "--factory",
-            "--app-dir",
-            str(self.app_dir),
-            "--host",
-            HOST,
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ]
-        env = dict(os.environ)
-        env.update(
-            TANDEM_DATABASE_URL=self.url,
-            TANDEM_SECRET_KEY="bench",
-            TANDEM_AUTO_MIGRATE="false",
-            **self.extra_env,
-        )
-        if not os.environ.get("TANDEM_MEILI_URL"):
-            env["TANDEM_SEARCH_FTS5_PATH"] = str(self.log_path.with_suffix(".search.db"))
-        if self.pool_size:
-            env["TANDEM_DB_POOL_SIZE"] = str(self.pool_size)
-        if self.redis_url:
-            env.update(TANDEM_REDIS_URL=self.redis_url, TANDEM_DISPATCHER="false")
-            self.worker = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "worker"], cwd=self.app_dir, env=env,
-                stdout=self.log_path.with_suffix(".worker.log").open("wb"),
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        self._log = log = self.log_path.open("wb")
-        # Its own session: stopping the server means signalling its process group, which
-        # reaches uvicorn's worker processes too.
-        self.proc = subprocess.Popen(
-            cmd, cwd=self.app_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.base() + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"server not ready after {timeout}s:\n{self.log_tail()}")
+    def start(self) -> None:
+        if self.worker is not None:
+            self.worker.start()
+        self.server.start()
+        self.server.wait_healthy(self.base())
 
     def stop(self) -> None:
-        for proc in (self.worker, self.proc):
-            if proc is not None and proc.poll() is None:
-                self._stop(proc)
-        if self.proc is not None:
-            self._log.close()
+        for proc in (self.worker, self.server):
+            if proc is not None:
+                proc.stop()
 
-    @staticmethod
-    def _stop(proc: subprocess.Popen[bytes]) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-    def log_tail(self, n: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return "(no log)"
+    def log_tail(self) -> str:
+        return self.server.log_tail()
 
 
 def check_request(base: str, line: tuple[str, str, str, str]) -> dict[str, Any]:

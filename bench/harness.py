@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +32,65 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
+
+
+class Process:
+    """A child in its own session (stopping it signals its whole process group, uvicorn's
+    workers included), with only the TANDEM_* settings it is given and a log file."""
+
+    def __init__(
+        self, name: str, cmd: list[str], env: dict[str, str], log_dir: Path, cwd: Path = PROJECT_DIR
+    ) -> None:
+        self.name = name
+        self.cwd = cwd
+        self.cmd = cmd
+        self.env = env
+        self.log_path = log_dir / f"{name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            self.cmd, cwd=self.cwd, env={**base, **self.env}, stdout=self._log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+    def log_tail(self, n: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    def wait_healthy(self, base: str, timeout: float = 90.0) -> None:
+        """Until `base`/healthz answers 200; fails at once if the process exits."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
+            with contextlib.suppress(urllib.error.URLError, OSError):
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")
 
 
 async def issue_tokens(db: RawDb, users: list[int]) -> tuple[dict[int, str], list[str]]:

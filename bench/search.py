@@ -34,13 +34,9 @@ import platform
 import random
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,7 +45,6 @@ from typing import Any
 
 from bench import search_fresh, search_indexing
 from bench.common import (
-    PROJECT_DIR,
     RESULTS_DIR,
     RawDb,
     cpu_busy,
@@ -60,6 +55,7 @@ from bench.common import (
 )
 from bench.harness import (
     HOST,
+    Process,
     fmt,
     free_port,
     http_json,
@@ -149,48 +145,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 # Processes: a uvicorn server of the app and a `tandem worker`.
 
 
-class Process:
-    """A child in its own session (stopping it signals its whole process group)."""
-
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], log_dir: Path) -> None:
-        self.name = name
-        self.cmd = cmd
-        self.env = env
-        self.log_path = log_dir / f"{name}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            self.cmd, cwd=PROJECT_DIR, env={**base, **self.env}, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self._log.close()
-
-    def log_tail(self, n: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return "(no log)"
-
-
 class Server(Process):
     """`uvicorn app.main:create_app --factory` on 127.0.0.1, one worker."""
 
@@ -208,18 +162,9 @@ class Server(Process):
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self, timeout: float = 90.0) -> None:
+    def start(self) -> None:
         super().start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive():
-                raise RuntimeError(f"server exited early:\n{self.log_tail()}")
-            with contextlib.suppress(urllib.error.URLError, OSError):
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            time.sleep(0.2)
-        raise RuntimeError(f"server not ready after {timeout}s:\n{self.log_tail()}")
+        self.wait_healthy(self.base)
 
 
 def worker_process(env: dict[str, str], log_dir: Path) -> Process:

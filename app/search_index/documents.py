@@ -52,6 +52,10 @@ def _in_ids(column: InstrumentedAttribute[int], dialect: str) -> ColumnElement[b
     return column.in_(bindparam("ids", expanding=True))
 
 
+# What a document says of its author.
+_AUTHOR = (User.id.label("author_id"), User.handle, User.display_name, User.department)
+
+
 @cache
 def _statements(dialect: str) -> dict[str, Executable]:
     """The statements that turn post and comment ids into documents, built once per dialect."""
@@ -64,10 +68,7 @@ def _statements(dialect: str) -> dict[str, Executable]:
             Post.group_id,
             Post.group_private,
             Post.created_at,
-            User.id.label("author_id"),
-            User.handle,
-            User.display_name,
-            User.department,
+            *_AUTHOR,
         )
         .join(User, User.id == Post.author_id)
         .where(_in_ids(Post.id, dialect)),
@@ -85,10 +86,7 @@ def _statements(dialect: str) -> dict[str, Executable]:
             Comment.post_id,
             Comment.body_html,
             Comment.created_at,
-            User.id.label("author_id"),
-            User.handle,
-            User.display_name,
-            User.department,
+            *_AUTHOR,
         )
         .join(User, User.id == Comment.author_id)
         .where(_in_ids(Comment.id, dialect)),

@@ -74,22 +74,16 @@ async def test_a_worker_publishes_what_web_processes_write_without_waiting_for_i
         live_logs,
         env={"TANDEM_REDIS_URL": redis_url, "TANDEM_OUTBOX_POLL_SECONDS": "60"},
     ).start()
+    # Web processes that leave the outbox to the worker and would only poll once a minute.
+    web = {
+        "TANDEM_REDIS_URL": redis_url,
+        "TANDEM_DISPATCHER": "false",
+        "TANDEM_OUTBOX_POLL_SECONDS": "60",
+    }
     try:
         with (
-            app_server(
-                database,
-                live_logs,
-                TANDEM_REDIS_URL=redis_url,
-                TANDEM_DISPATCHER="false",
-                TANDEM_OUTBOX_POLL_SECONDS="60",
-            ) as a,
-            app_server(
-                database,
-                live_logs,
-                TANDEM_REDIS_URL=redis_url,
-                TANDEM_DISPATCHER="false",
-                TANDEM_OUTBOX_POLL_SECONDS="60",
-            ) as b,
+            app_server(database, live_logs, **web) as a,
+            app_server(database, live_logs, **web) as b,
         ):
             api_a, writer, reader = await _writer_on_a_reader_on_b(a, b)
             async with await open_stream(b, reader) as ws:

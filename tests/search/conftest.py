@@ -22,6 +22,12 @@ from tests.conftest import service_url
 RUN = uuid.uuid4().hex[:8]
 
 
+def _meili() -> MeilisearchBackend:
+    """The test server (or a skip/failure without one), under indexes of this test's own."""
+    url, key = service_url("TANDEM_TEST_MEILI_URL"), os.environ.get("TANDEM_TEST_MEILI_KEY")
+    return MeilisearchBackend(url, key, prefix=f"test_{RUN}_{uuid.uuid4().hex[:8]}_", wait=True)
+
+
 @pytest.fixture(params=["fts5", "meilisearch"])
 async def search_backend(
     request: pytest.FixtureRequest, tmp_path: Path
@@ -30,11 +36,7 @@ async def search_backend(
     if request.param == "fts5":
         backend = Fts5Backend(tmp_path / "search.db")
     else:
-        url = service_url("TANDEM_TEST_MEILI_URL")
-        prefix = f"test_{RUN}_{uuid.uuid4().hex[:8]}_"
-        backend = MeilisearchBackend(
-            url, os.environ.get("TANDEM_TEST_MEILI_KEY"), prefix=prefix, wait=True
-        )
+        backend = _meili()
     await backend.ensure_indexes()
     try:
         yield backend
@@ -47,11 +49,7 @@ async def search_backend(
 @pytest.fixture
 async def meili_backend() -> AsyncIterator[MeilisearchBackend]:
     """A Meilisearch backend alone, for what only Meilisearch does (its task queue)."""
-    url = service_url("TANDEM_TEST_MEILI_URL")
-    prefix = f"test_{RUN}_{uuid.uuid4().hex[:8]}_"
-    backend = MeilisearchBackend(
-        url, os.environ.get("TANDEM_TEST_MEILI_KEY"), prefix=prefix, wait=True
-    )
+    backend = _meili()
     await backend.ensure_indexes()
     try:
         yield backend

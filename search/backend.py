@@ -93,6 +93,10 @@ class SearchBackend(Protocol):
     """What the app needs of a search engine. `index` is a name from search.documents.INDEXES
     or a rebuild handle returned by `begin_rebuild`."""
 
+    # Outbox events the indexer takes in one batch (one transaction, one `write_batch`): an
+    # engine whose every batch has a fixed cost wants large ones.
+    drain_batch: int
+
     async def ensure_indexes(self) -> None:
         """Create the indexes that are missing and apply the schema's settings."""
 

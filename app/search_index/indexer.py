@@ -36,11 +36,9 @@ from search import ACCOUNTS, COMMENTS, POSTS, USERS, SearchBackend, SearchError
 log = logging.getLogger("tandem.search")
 
 CONSUMER = "search"
-# Events per batch (one transaction, one confirmation by the engine) unless the backend says
-# (`drain_batch`): Meilisearch wants large ones, as a batch costs it a lot whatever its size.
-# Under steady load batches are small either way; a backlog (an import, an engine back from
-# an outage) drains faster.
-BATCH = 500
+# Events per batch: the backend's `drain_batch` (Meilisearch wants large ones, as a batch
+# costs it a lot whatever its size). Under steady load batches are small either way; a
+# backlog (an import, an engine back from an outage) drains faster.
 # Rows read (and documents handed to the backend) at a time within a batch: a backend that
 # sends large tasks sends the first while the rest is read.
 READ_CHUNK = 500
@@ -199,7 +197,7 @@ class Indexer(Consumer):
         consumer: str = CONSUMER,
         batch: int | None = None,
     ) -> None:
-        batch = batch or int(getattr(backend, "drain_batch", BATCH))
+        batch = batch or backend.drain_batch
         super().__init__(sessionmaker, consumer=consumer, poll_interval=poll_interval, batch=batch)
         self.backend = backend
 

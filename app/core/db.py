@@ -9,7 +9,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, DateTime, MetaData, Row, Select, event
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    MetaData,
+    Row,
+    Select,
+    any_,
+    bindparam,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -18,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -154,6 +164,15 @@ async def rows(
     without the ORM's result machinery (a third of a feed page's CPU)."""
     connection = await session.connection()
     return (await connection.execute(statement, params)).all()
+
+
+def in_ids(column: InstrumentedAttribute[int], dialect: str) -> ColumnElement[bool]:
+    """`column` among the bound parameter `ids`, for statements built once. PostgreSQL takes
+    the ids as one array, so the SQL text (and the prepared statement) is the same whatever
+    their number; SQLite expands an IN list."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
+    return column.in_(bindparam("ids", expanding=True))
 
 
 def dialect_name(session: AsyncSession) -> str:

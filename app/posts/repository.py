@@ -8,14 +8,11 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     ColumnElement,
     Row,
     Select,
     Subquery,
     and_,
-    any_,
-    bindparam,
     func,
     literal,
     literal_column,
@@ -23,13 +20,12 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app.accounts.models import Account
 from app.accounts.schemas import AccountRef
-from app.core.db import dialect_name, rows
+from app.core.db import dialect_name, in_ids, rows
 from app.core.visibility import Viewer
 from app.groups.models import Group
 from app.groups.schemas import GroupRef
@@ -106,14 +102,6 @@ def _author(user: User) -> AuthorRead:
     )
 
 
-def _in_ids(column: InstrumentedAttribute[int], dialect: str) -> ColumnElement[bool]:
-    # PostgreSQL takes the ids as one array parameter, so the SQL text (and the prepared
-    # statement) is the same for every page; SQLite expands an IN list.
-    if dialect == "postgresql":
-        return column == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
-    return column.in_(bindparam("ids", expanding=True))
-
-
 # A statement of post rows in their API shape.
 PostRows: TypeAlias = Select[*tuple[Any, ...]]
 Column: TypeAlias = ColumnElement[Any] | InstrumentedAttribute[Any]
@@ -184,7 +172,7 @@ def _hydrate(ids: Subquery, dialect: str) -> PostRows:
 
 @cache
 def _by_ids(dialect: str) -> PostRows:
-    return _hydrate(select(Post.id).where(_in_ids(Post.id, dialect)).subquery(), dialect)
+    return _hydrate(select(Post.id).where(in_ids(Post.id, dialect)).subquery(), dialect)
 
 
 def hydrated(ids: Select[*tuple[Any, ...]], dialect: str) -> PostRows:

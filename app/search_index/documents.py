@@ -17,13 +17,11 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Executable, any_, bindparam, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Executable, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accounts.models import Account
-from app.core.db import dialect_name
+from app.core.db import dialect_name, in_ids
 from app.core.visibility import account_key, group_key
 from app.posts.models import Comment, Post, PostAccount, PostTopic
 from app.topics.models import Topic
@@ -42,14 +40,6 @@ def unix(value: datetime) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return int(value.timestamp())
-
-
-def _in_ids(column: InstrumentedAttribute[int], dialect: str) -> ColumnElement[bool]:
-    # PostgreSQL takes the ids as one array parameter, so the SQL text (and the prepared
-    # statement) is the same for every batch; SQLite expands an IN list.
-    if dialect == "postgresql":
-        return column == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
-    return column.in_(bindparam("ids", expanding=True))
 
 
 # What a document says of its author.
@@ -71,16 +61,16 @@ def _statements(dialect: str) -> dict[str, Executable]:
             *_AUTHOR,
         )
         .join(User, User.id == Post.author_id)
-        .where(_in_ids(Post.id, dialect)),
+        .where(in_ids(Post.id, dialect)),
         "accounts": select(PostAccount.post_id, Account.id, Account.slug, Account.confidential)
         .join(Account, Account.id == PostAccount.account_id)
-        .where(_in_ids(PostAccount.post_id, dialect))
+        .where(in_ids(PostAccount.post_id, dialect))
         .order_by(Account.slug),
         "topics": select(PostTopic.post_id, Topic.name)
         .join(Topic, Topic.id == PostTopic.topic_id)
-        .where(_in_ids(PostTopic.post_id, dialect))
+        .where(in_ids(PostTopic.post_id, dialect))
         .order_by(Topic.name),
-        "comment_ids": select(Comment.id).where(_in_ids(Comment.post_id, dialect)),
+        "comment_ids": select(Comment.id).where(in_ids(Comment.post_id, dialect)),
         "comments": select(
             Comment.id,
             Comment.post_id,
@@ -89,7 +79,7 @@ def _statements(dialect: str) -> dict[str, Executable]:
             *_AUTHOR,
         )
         .join(User, User.id == Comment.author_id)
-        .where(_in_ids(Comment.id, dialect)),
+        .where(in_ids(Comment.id, dialect)),
     }
 
 

@@ -12,12 +12,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import ConfigError, Settings, get_settings
 from app.core.db import create_engine, session_factory, transaction
 from app.core.errors import AppError
 from app.core.migrate import upgrade
+from app.handlers import install as install_handlers
 from app.users.models import Department, Role
 
 T = TypeVar("T")
@@ -27,6 +29,9 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 def _run_with_sessions(settings: Settings, work: Callable[[Sessions], Awaitable[T]]) -> T:
+    # The commands write through the services, whose events the domains react to.
+    install_handlers()
+
     async def main() -> T:
         engine = create_engine(settings.database_url)
         try:
@@ -44,11 +49,7 @@ def _migrate(settings: Settings) -> None:
 
 def _safe_url(url: str) -> str:
     """The URL without its password, for printing."""
-    if "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tandem.db"
 
@@ -45,16 +46,19 @@ class Settings(BaseSettings):
     event_retention_days: float = Field(default=7.0, gt=0)
     live_send_queue: int = Field(default=256, ge=1)
     live_send_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long a socket without the session cookie has to send its `auth` message.
+    live_auth_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @property
     def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+        return make_url(self.database_url).get_backend_name() == "sqlite"
 
     @property
     def sqlite_path(self) -> Path | None:
-        if not self.is_sqlite or ":memory:" in self.database_url:
+        database = make_url(self.database_url).database
+        if not self.is_sqlite or not database or database == ":memory:":
             return None
-        return Path(self.database_url.split("///", 1)[1])
+        return Path(database)
 
     def resolved_secret_key(self) -> str:
         """The secret key; the embedded SQLite mode generates one and keeps it beside the file."""

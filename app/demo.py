@@ -29,7 +29,6 @@ from app.accounts.models import Account
 from app.accounts.schemas import AccountCreate
 from app.auth.passwords import hash_password
 from app.core.db import transaction, utcnow
-from app.core.visibility import Viewer, load_viewer, load_viewers
 from app.follows import service as follows
 from app.follows.models import UserFollow
 from app.groups import service as groups
@@ -41,6 +40,7 @@ from app.posts.schemas import CommentCreate, PostCreate
 from app.users import service as users
 from app.users.models import Department, Role, User
 from app.users.schemas import UserCreate
+from app.visibility import Viewer, load_viewer, load_viewers
 
 DEMO_PASSWORD = "tandem-demo"
 EMAIL_DOMAIN = "northwind.example"  # .example is reserved: no demo mail can reach anyone

@@ -13,7 +13,6 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
@@ -22,14 +21,13 @@ from app.auth.ratelimit import LoginLimiter
 from app.auth.routes import router as auth_router
 from app.config import Settings, get_settings
 from app.core.db import create_engine, session_factory
-from app.core.errors import ErrorResponse, error_response, install_error_handlers
-from app.core.templating import STATIC_DIR
-from app.core.web import error_page
+from app.core.errors import ErrorResponse, install_error_handlers
 from app.feeds.pages import router as feeds_pages
 from app.feeds.routes import router as feeds_router
 from app.follows.routes import router as follows_router
 from app.groups.pages import router as groups_pages
 from app.groups.routes import router as groups_router
+from app.handlers import install as install_handlers
 from app.live import runtime as live_runtime
 from app.live.routes import router as live_router
 from app.notifications.pages import router as notifications_pages
@@ -43,6 +41,8 @@ from app.topics.pages import router as topics_pages
 from app.topics.routes import router as topics_router
 from app.users.pages import router as users_pages
 from app.users.routes import router as users_router
+from app.web.context import error_page
+from app.web.templating import STATIC_DIR
 
 log = logging.getLogger("tandem")
 
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     secret_key = settings.resolved_secret_key()  # refuse to start without a usable secret
     search_runtime.check(settings)  # refuse PostgreSQL without Meilisearch, now
+    install_handlers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -113,22 +114,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         window=settings.login_window_seconds,
     )
     install_error_handlers(app, error_page=error_page)
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:
-        # A race the service checks could not see (two identical creates at once).
-        return error_response(409, "conflict", "This conflicts with data that already exists.")
-
-    @app.exception_handler(DBAPIError)
-    async def _database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
-        # PostgreSQL refuses some input that SQLite stores (a NUL character, say); SQLSTATE
-        # class 22 ("data exception") is bad input, not a fault on our side.
-        if str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
-            return error_response(
-                422, "invalid_input", "The request contains text or values that cannot be stored."
-            )
-        log.exception("database error", exc_info=exc)
-        return error_response(500, "internal_error", "Something went wrong on our side.")
 
     for router in ROUTERS:
         app.include_router(router)

@@ -7,7 +7,7 @@ For N posts (a seeded sample of the dataset) the run
    carry the post's tags and keys), with the app's own builder (`app.search_index.documents`),
    and edited copies of the posts with one extra word;
 2. writes one `post.updated` event per post as the post service does
-   (`app.live.events.post_changed` with the post's API shape, channels and visibility), and
+   (`app.outbox.events.post_changed` with the post's API shape, channels and visibility), and
    numbers them (the sequencer, timed apart);
 3. per round: sends the edited documents (untimed), then **bulk**: times sending the
    database's documents straight to the engine in large batches (Meilisearch: every batch
@@ -125,10 +125,11 @@ async def write_update_events(side: AppSide, ids: Sequence[int]) -> tuple[int, f
 
     from app.accounts.models import Account
     from app.core.db import transaction
-    from app.live import events as live
+    from app.outbox import events as live
     from app.outbox.models import OutboxEvent
-    from app.posts import repository
+    from app.posts import service as posts_service
     from app.posts.models import Post, PostAccount, PostTopic
+    from app.visibility import PostVisibility
 
     started = time.perf_counter()
     async with transaction(side.sessionmaker, write=False) as session:
@@ -137,7 +138,7 @@ async def write_update_events(side: AppSide, ids: Sequence[int]) -> tuple[int, f
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         async with transaction(side.sessionmaker) as session:
-            reads = {p.id: p for p in await repository.read_posts(session, chunk)}
+            reads = {p.id: p for p in await posts_service.read_posts(session, chunk)}
             posts = {p.id: p for p in await session.scalars(select(Post).where(Post.id.in_(chunk)))}
             accounts: dict[int, list[tuple[int, bool]]] = {i: [] for i in chunk}
             for post_id, account_id, confidential in await session.execute(
@@ -162,11 +163,11 @@ async def write_update_events(side: AppSide, ids: Sequence[int]) -> tuple[int, f
                     account_ids=[a for a, _ in accounts[post_id]],
                     topic_ids=topics[post_id],
                     group_id=post.group_id,
-                    seen_by=live.visibility(
+                    seen_by=PostVisibility.of(
                         group_id=post.group_id,
                         group_private=post.group_private,
                         confidential_account_ids=[a for a, c in accounts[post_id] if c],
-                    ),
+                    ).as_dict(),
                 )
         bar.add(len(chunk))
     bar.finish()

@@ -127,10 +127,10 @@ class RecordingBackend:
 async def engine_queries(sessionmaker: Any, lines: Sequence[Line]) -> list[tuple[str, Any]]:
     """(index, SearchQuery) the API builds for each line, through the app's search service."""
     from app.core.db import transaction
-    from app.core.visibility import load_viewer
     from app.search_index import service
     from app.search_index.schemas import SearchType
     from app.users.models import User
+    from app.visibility import load_viewer
 
     recorder = RecordingBackend()
     viewers: dict[int, Any] = {}

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
+from app.auth.deps import SESSION_COOKIE
 from app.core import csrf
-from app.core.deps import SESSION_COOKIE
 from tests.factories import Person
 
 SECRET = "test-secret"  # tests.conftest.test_settings

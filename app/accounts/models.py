@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, BigId, utcnow
+from app.core.db import Base, BigId, CreatedAt, Timestamps
 
 
-class Account(Base):
+class Account(Timestamps, Base):
     """A customer or prospect company."""
 
     __tablename__ = "account"
@@ -24,11 +22,9 @@ class Account(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AccountMember(Base):
+class AccountMember(CreatedAt, Base):
     """An explicit member of an account's team (the owner is on the team implicitly)."""
 
     __tablename__ = "account_member"
@@ -39,4 +35,3 @@ class AccountMember(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.accounts import repository, service
+from app.accounts import service
 from app.core.pagination import PageQuery
-from app.core.web import Page, see_other
 from app.feeds import service as feeds
 from app.follows import service as follows
-from app.posts.pages import feed_page
-from app.users.models import Department, User
+from app.follows.events import Target
+from app.users.models import Department
+from app.web.context import Page, see_other
+from app.web.feed import feed_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,16 +35,7 @@ async def account_page(
     slug: str, ctx: Page, page: PageQuery, department: Department | None = None
 ) -> Response:
     account = await service.get_visible(ctx.session, ctx.viewer, slug=slug)
-    owners = await service.owners(ctx.session, [account])
-    team = await repository.team(ctx.session, account)
-    contributors = await repository.contributors(ctx.session, ctx.viewer, account)
-    people: dict[str, list[tuple[User, int | None]]] = {}
-    counts = {u.id: n for u, n in contributors}
-    for user in team:
-        people.setdefault(user.department, []).append((user, counts.pop(user.id, None)))
-    for user, n in contributors:
-        if user.id in counts:
-            people.setdefault(user.department, []).append((user, n))
+    view = await service.overview(ctx.session, ctx.viewer, account)
     items, cursor = await feeds.account(
         ctx.session,
         ctx.viewer,
@@ -57,11 +49,13 @@ async def account_page(
         items,
         cursor,
         account=account,
-        owner=owners.get(account.owner_id) if account.owner_id else None,
-        team_ids={u.id for u in team},
-        people=people,
+        owner=view.owner,
+        team_ids={u.id for u in view.team},
+        people=view.people_by_department(),
         department=department.value if department else None,
-        following=await follows.is_following(ctx.session, user=ctx.user, account_id=account.id),
+        following=await follows.is_following(
+            ctx.session, user=ctx.user, target=Target.account, target_id=account.id
+        ),
     )
 
 

@@ -1,12 +1,17 @@
+"""The accounts' statements: accounts, their teams, who wrote about them."""
+
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
+from collections.abc import Collection
+
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account, AccountMember
-from app.core.visibility import Viewer
+from app.core.db import insert_ignore
 from app.posts.models import Post, PostAccount
 from app.users.models import User
+from app.visibility import Viewer
 
 
 async def by_slug(session: AsyncSession, slug: str) -> Account | None:
@@ -15,6 +20,12 @@ async def by_slug(session: AsyncSession, slug: str) -> Account | None:
 
 async def by_crm_id(session: AsyncSession, crm_id: str) -> Account | None:
     return await session.scalar(select(Account).where(Account.crm_id == crm_id))
+
+
+async def by_ids(session: AsyncSession, ids: Collection[int]) -> list[Account]:
+    if not ids:
+        return []
+    return list(await session.scalars(select(Account).where(Account.id.in_(ids))))
 
 
 async def visible_by_slugs(
@@ -54,13 +65,16 @@ async def team(session: AsyncSession, account: Account) -> list[User]:
     return list(await session.scalars(stmt.order_by(User.display_name)))
 
 
-async def is_member(session: AsyncSession, account_id: int, user_id: int) -> bool:
-    found = await session.scalar(
-        select(AccountMember.user_id).where(
+async def add_member(session: AsyncSession, account_id: int, user_id: int) -> None:
+    await insert_ignore(session, AccountMember, {"account_id": account_id, "user_id": user_id})
+
+
+async def remove_member(session: AsyncSession, account_id: int, user_id: int) -> None:
+    await session.execute(
+        delete(AccountMember).where(
             AccountMember.account_id == account_id, AccountMember.user_id == user_id
         )
     )
-    return found is not None
 
 
 async def contributors(

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, UploadFile
 
-from app.accounts import repository, service
+from app.accounts import service
 from app.accounts.models import Account
 from app.accounts.schemas import (
     AccountCreate,
@@ -14,7 +14,8 @@ from app.accounts.schemas import (
     ImportResult,
     ImportRowError,
 )
-from app.core.deps import AdminUser, AppSettings, CurrentUser, CurrentViewer, DbSession
+from app.auth.deps import AdminUser, CurrentUser, CurrentViewer
+from app.core.deps import AppSettings, DbSession
 from app.core.errors import AppError
 from app.core.pagination import Page, PageQuery
 from app.users.models import User
@@ -69,15 +70,14 @@ async def import_accounts(
 @router.get("/{slug}")
 async def get_account(slug: str, session: DbSession, viewer: CurrentViewer) -> AccountDetail:
     account = await service.get_visible(session, viewer, slug=slug)
-    base = _read(account, await service.owners(session, [account]))
-    team = await repository.team(session, account)
-    contributors = await repository.contributors(session, viewer, account)
+    view = await service.overview(session, viewer, account)
+    base = _read(account, {view.owner.id: view.owner} if view.owner else {})
     return AccountDetail(
         **base.model_dump(),
-        team=[UserSummary.model_validate(u) for u in team],
+        team=[UserSummary.model_validate(u) for u in view.team],
         contributors=[
             Contributor(user=UserSummary.model_validate(u), department=u.department, posts=n)
-            for u, n in contributors
+            for u, n in view.contributors
         ],
     )
 

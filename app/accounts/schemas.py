@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.core.schemas import RequestModel
 from app.users.models import Department
 from app.users.schemas import UserSummary
 
@@ -18,7 +19,7 @@ Slug = Annotated[
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
 
-class AccountCreate(BaseModel):
+class AccountCreate(RequestModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     slug: Slug | None = None
     domain: Annotated[str, StringConstraints(strip_whitespace=True, max_length=253)] | None = None

@@ -1,27 +1,26 @@
-"""Accounts (customers): creation, the 360 view, team membership, CRM import."""
+"""Accounts (customers): creation, the 360° view, team membership, CRM import."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
-from app.accounts.models import Account, AccountMember
+from app.accounts.events import AccountChanged, TeamChanged
+from app.accounts.models import Account
 from app.accounts.schemas import AccountCreate
-from app.core.db import insert_ignore, utcnow
+from app.core import events
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
-from app.core.pagination import PageParams, page_of
+from app.core.pagination import PageParams, paginate
 from app.core.text import slugify
-from app.core.visibility import Viewer
-from app.live import events as live
-from app.search_index import events as search_events
-from app.users import repository as users_repo
+from app.users import service as users
 from app.users.models import User
+from app.visibility import Viewer
 
 
 async def create(session: AsyncSession, *, creator: User | None, data: AccountCreate) -> Account:
@@ -33,7 +32,7 @@ async def create(session: AsyncSession, *, creator: User | None, data: AccountCr
         raise Conflict("An account with this CRM id already exists.", code="crm_id_taken")
     owner = creator
     if data.owner_handle:
-        found = await users_repo.by_handle(session, data.owner_handle)
+        found = await users.by_handle(session, data.owner_handle)
         if found is None:
             raise Invalid("No user has this handle.", field="body.owner_handle")
         owner = found
@@ -49,9 +48,9 @@ async def create(session: AsyncSession, *, creator: User | None, data: AccountCr
     )
     session.add(account)
     await session.flush()
-    await search_events.account_changed(session, account_id=account.id)
+    await events.publish(session, AccountChanged(account_id=account.id))
     if account.confidential and account.owner_id:
-        await live.subscriptions_changed(session, user_id=account.owner_id)
+        await events.publish(session, TeamChanged(account_id=account.id, user_id=account.owner_id))
     return account
 
 
@@ -64,20 +63,60 @@ async def get_visible(session: AsyncSession, viewer: Viewer, *, slug: str) -> Ac
     return account
 
 
+async def visible_by_slugs(
+    session: AsyncSession, viewer: Viewer, slugs: list[str]
+) -> list[Account]:
+    """The accounts with these slugs that the viewer may see (the others stay unknown)."""
+    return await repository.visible_by_slugs(session, viewer, slugs)
+
+
+async def by_ids(session: AsyncSession, ids: Collection[int]) -> list[Account]:
+    return await repository.by_ids(session, ids)
+
+
 async def list_accounts(
     session: AsyncSession, viewer: Viewer, *, q: str | None, page: PageParams
 ) -> tuple[list[Account], str | None]:
-    stmt = repository.search(viewer, q=q)
-    after = page.after_id()
-    if after is not None:
-        stmt = stmt.where(Account.id < after)
-    rows = list(await session.scalars(stmt.order_by(Account.id.desc()).limit(page.limit + 1)))
-    return page_of(rows, page.limit, key=lambda a: a.id)
+    return await paginate(session, repository.search(viewer, q=q), Account.id, page)
 
 
 async def owners(session: AsyncSession, accounts: list[Account]) -> dict[int, User]:
     return await repository.users_by_id(
         session, {a.owner_id for a in accounts if a.owner_id is not None}
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The 360° view of one account: who owns it, who is on its team, who from each
+    department has written about it (counting only the posts the viewer may see)."""
+
+    account: Account
+    owner: User | None
+    team: list[User]
+    contributors: list[tuple[User, int]]
+
+    def people_by_department(self) -> dict[str, list[tuple[User, int | None]]]:
+        """The team and the contributors, by department: team first (with their post
+        count, if any), then the other contributors by posts."""
+        people: dict[str, list[tuple[User, int | None]]] = {}
+        counts = {u.id: n for u, n in self.contributors}
+        for user in self.team:
+            people.setdefault(user.department, []).append((user, counts.pop(user.id, None)))
+        for user, n in self.contributors:
+            if user.id in counts:
+                people.setdefault(user.department, []).append((user, n))
+        return people
+
+
+async def overview(session: AsyncSession, viewer: Viewer, account: Account) -> Overview:
+    """The account's 360° view, for the API and the account page alike."""
+    found = await owners(session, [account])
+    return Overview(
+        account=account,
+        owner=found.get(account.owner_id) if account.owner_id else None,
+        team=await repository.team(session, account),
+        contributors=await repository.contributors(session, viewer, account),
     )
 
 
@@ -88,28 +127,24 @@ def _require_manager(actor: User, account: Account) -> None:
 
 async def add_to_team(session: AsyncSession, *, actor: User, account: Account, handle: str) -> None:
     _require_manager(actor, account)
-    user = await users_repo.by_handle(session, handle)
+    user = await users.by_handle(session, handle)
     if user is None:
         raise NotFound("No such user.")
-    await insert_ignore(session, AccountMember, {"account_id": account.id, "user_id": user.id})
-    await live.subscriptions_changed(session, user_id=user.id)
+    await repository.add_member(session, account.id, user.id)
+    await events.publish(session, TeamChanged(account_id=account.id, user_id=user.id))
 
 
 async def remove_from_team(
     session: AsyncSession, *, actor: User, account: Account, handle: str
 ) -> None:
     _require_manager(actor, account)
-    user = await users_repo.by_handle(session, handle)
+    user = await users.by_handle(session, handle)
     if user is None:
         raise NotFound("No such user.")
     if user.id == account.owner_id:
         raise Invalid("The owner is always on the team; change the owner first.")
-    await session.execute(
-        delete(AccountMember).where(
-            AccountMember.account_id == account.id, AccountMember.user_id == user.id
-        )
-    )
-    await live.subscriptions_changed(session, user_id=user.id)
+    await repository.remove_member(session, account.id, user.id)
+    await events.publish(session, TeamChanged(account_id=account.id, user_id=user.id))
 
 
 IMPORT_COLUMNS = ("name", "domain", "industry", "owner_email", "crm_id")
@@ -172,7 +207,7 @@ async def _import_row(session: AsyncSession, *, row: dict[str, str]) -> bool:
     )
     owner_id: int | None = None
     if row.get("owner_email"):
-        owner = await users_repo.by_email(session, row["owner_email"])
+        owner = await users.by_email(session, row["owner_email"])
         if owner is None:
             raise Invalid(f"No user has the email {row['owner_email']!r}.")
         owner_id = owner.id
@@ -195,7 +230,6 @@ async def _import_row(session: AsyncSession, *, row: dict[str, str]) -> bool:
     existing.crm_id = data.crm_id or existing.crm_id
     if owner_id is not None:
         existing.owner_id = owner_id
-    existing.updated_at = utcnow()
     await session.flush()
-    await search_events.account_changed(session, account_id=existing.id)
+    await events.publish(session, AccountChanged(account_id=existing.id))
     return False

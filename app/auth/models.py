@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, BigId, utcnow
+from app.core.db import Base, BigId, CreatedAt
 
 
-class ApiToken(Base):
+class ApiToken(CreatedAt, Base):
     """A bearer token; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"
@@ -18,6 +18,5 @@ class ApiToken(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

@@ -10,13 +10,14 @@ from pydantic import ValidationError
 
 from app import demo
 from app.auth import service
+from app.auth.deps import SESSION_COOKIE, Principal
 from app.auth.schemas import SignupRequest
 from app.core import csrf
-from app.core.deps import SESSION_COOKIE, AppSettings, DbSession, Principal, secret_key
+from app.core.deps import AppSettings, DbSession, secret_key
 from app.core.errors import AppError, NotFound
-from app.core.web import render_anonymous, safe_next, see_other
 from app.users import service as users
 from app.users.schemas import UserCreate
+from app.web.context import render_anonymous, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from app.auth import service
+from app.auth.deps import BearerCredentials, CurrentUser, request_token
 from app.auth.schemas import SignupRead, SignupRequest, TokenRead, TokenRequest
-from app.core.deps import AppSettings, BearerCredentials, CurrentUser, DbSession, request_token
+from app.core.deps import AppSettings, DbSession
 from app.core.errors import Forbidden
 from app.users import service as users
 from app.users.schemas import MeRead, UserCreate

@@ -4,11 +4,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
+from app.core.schemas import RequestModel
 from app.users.models import Department
 from app.users.schemas import DisplayName, Handle, MeRead, Password
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(RequestModel):
     email: Annotated[str, Field(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
@@ -18,7 +19,7 @@ class TokenRead(BaseModel):
     token_type: Literal["bearer"] = "bearer"
 
 
-class SignupRequest(BaseModel):
+class SignupRequest(RequestModel):
     email: EmailStr
     password: Password
     display_name: DisplayName

@@ -11,15 +11,16 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
+from app.auth.events import SessionRevoked
 from app.auth.models import ApiToken
 from app.auth.passwords import verify_password
 from app.auth.ratelimit import LoginLimiter
+from app.core import events
 from app.core.db import dialect_name, utcnow
 from app.core.errors import RateLimited, Unauthorized
-from app.core.visibility import Viewer, membership_columns, viewer_from_columns
-from app.live import events as live
-from app.users import repository as users_repo
+from app.users import service as users
 from app.users.models import User
+from app.visibility import Viewer, membership_columns, viewer_from_columns
 
 TOKEN_PREFIX = "tdm_"
 
@@ -88,7 +89,7 @@ async def revoke(session: AsyncSession, *, token: str) -> None:
         .returning(ApiToken.user_id)
     )
     if user_id is not None:
-        await live.session_revoked(session, user_id=user_id, token_hash=digest)
+        await events.publish(session, SessionRevoked(user_id=user_id, token_hash=digest))
 
 
 async def login(
@@ -107,7 +108,7 @@ async def login(
         raise RateLimited(
             "Too many sign-in attempts; try again later.", headers={"Retry-After": str(wait)}
         )
-    user = await users_repo.by_email(session, email_key)
+    user = await users.by_email(session, email_key)
     if not verify_password(user.password_hash if user else None, password) or (
         user is None or not user.is_active
     ):

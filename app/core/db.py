@@ -6,6 +6,7 @@ import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     DateTime,
+    Enum,
     MetaData,
     Row,
     Select,
@@ -21,14 +23,14 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -70,6 +72,33 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012
 
 
+class CreatedAt:
+    """A row that is written once: when."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Timestamps(CreatedAt):
+    """A row that is edited: `updated_at` moves with every UPDATE of it. Counters kept on an
+    edited row are not edits: their statements set `updated_at` to itself (see
+    `posts.repository`)."""
+
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def enum_column(enum: type[StrEnum], length: int) -> Enum:
+    """A string enum stored as VARCHAR(`length`) on both databases (no native ENUM type to
+    migrate when a value is added); rows come back as the enum's members."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
 # Set for the duration of a request that writes, so SQLite takes the write lock up front
 # (BEGIN IMMEDIATE) instead of failing to upgrade a read lock under concurrency.
 _sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -86,7 +115,7 @@ _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
 def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
-    if url.startswith("sqlite"):
+    if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30}, **_JSON)
         _configure_sqlite(engine)
         return engine

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("tandem")
@@ -168,6 +169,27 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
             for err in exc.errors()
         ]
         return await respond(request, 422, "validation_error", "The request is not valid.", details)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(request: Request, _exc: IntegrityError) -> Response:
+        # A race the service checks could not see (two identical creates at once).
+        return await respond(
+            request, 409, "conflict", "This conflicts with data that already exists."
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        # PostgreSQL refuses some input that SQLite stores (a NUL character, say); SQLSTATE
+        # class 22 ("data exception") is bad input, not a fault on our side.
+        if str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
+            return await respond(
+                request,
+                422,
+                "invalid_input",
+                "The request contains text or values that cannot be stored.",
+            )
+        log.exception("database error", exc_info=exc)
+        return await respond(request, 500, "internal_error", "Something went wrong on our side.")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

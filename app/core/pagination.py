@@ -1,24 +1,31 @@
 """Keyset pagination: `?limit=&cursor=` in, `{items, next_cursor}` out.
 
 A cursor is an opaque, URL-safe encoding of the sort key of the last item served. Every list
-in Tandem is ordered by a strictly monotonic key (usually the id, newest first), so rows
-created between two page requests sort before the cursor and never shift later pages.
+in Tandem is ordered by a unique key (usually the id, newest first), so rows created between
+two page requests sort before the cursor and never shift later pages. Every list builds its
+page with `keyset()` and splits it with `page_of()`; `paginate()` does both for a list of
+one kind of row.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.errors import Invalid
 from app.core.types import MAX_ID
 
 T = TypeVar("T")
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -78,9 +85,34 @@ async def _page_params(
 PageQuery = Annotated[PageParams, Depends(_page_params)]
 
 
-def page_of(rows: list[T], limit: int, key: Any) -> tuple[list[T], str | None]:
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
+
+
+def keyset(stmt: S, column: Column, *, after: Any, limit: Any, ascending: bool = False) -> S:
+    """`stmt` past the key `after` (None: from the start), ordered by the unique `column`, at
+    most `limit` rows. `after` and `limit` may be values or bound parameters, so statements
+    built once (the feeds) page the same way as the rest."""
+    if after is not None:
+        stmt = stmt.where(column > after if ascending else column < after)
+    return stmt.order_by(column.asc() if ascending else column.desc()).limit(limit)
+
+
+def page_of(rows: list[T], limit: int, key: Callable[[T], Any]) -> tuple[list[T], str | None]:
     """Split a fetch of `limit + 1` rows into a page and the cursor of the next one."""
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor(key(rows[-1]))
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[T],
+    column: InstrumentedAttribute[Any],
+    page: PageParams,
+) -> tuple[list[T], str | None]:
+    """One page of the ORM rows `stmt` selects, newest (highest `column`, an id) first."""
+    fetched = await session.scalars(
+        keyset(stmt, column, after=page.after_id(), limit=page.limit + 1)
+    )
+    return page_of(list(fetched), page.limit, key=lambda row: getattr(row, column.key))

@@ -15,8 +15,6 @@ from markdown_it.rules_inline import StateInline
 ACCOUNT_RE = re.compile(r"(?<![\w$])\$([a-z0-9][a-z0-9_-]{0,63})", re.IGNORECASE)
 MENTION_RE = re.compile(r"(?<![\w@.])@([a-z0-9_]{2,30})", re.IGNORECASE)
 TOPIC_RE = re.compile(r"(?<![\w#&])#([^\W_][\w-]{0,63})")
-HANDLE_RE = re.compile(r"^[a-z0-9_]{2,30}$")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOPIC_NAME_RE = re.compile(r"^[^\W_][\w-]{0,63}$")
 
 

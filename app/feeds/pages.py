@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.core.pagination import PageQuery
-from app.core.web import Page
 from app.feeds import service
-from app.posts.pages import feed_page
+from app.web.context import Page
+from app.web.feed import feed_page
 
 router = APIRouter(include_in_schema=False)
 

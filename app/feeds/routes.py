@@ -3,7 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.accounts import service as accounts
-from app.core.deps import CurrentViewer, DbSession
+from app.auth.deps import CurrentViewer
+from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
 from app.feeds import service
 from app.groups import service as groups

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, utcnow
+from app.core.db import Base, CreatedAt
 
 # Each follow table has an index from what is followed to its followers that covers both
 # columns: a new post's audience is read from the index alone (fan-out on write).
 
 
-class UserFollow(Base):
+class UserFollow(CreatedAt, Base):
     __tablename__ = "user_follow"
     __table_args__ = (
         Index("ix_user_follow_followee_id_follower_id", "followee_id", "follower_id"),
@@ -23,10 +21,9 @@ class UserFollow(Base):
     followee_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AccountFollow(Base):
+class AccountFollow(CreatedAt, Base):
     __tablename__ = "account_follow"
     __table_args__ = (Index("ix_account_follow_account_id_user_id", "account_id", "user_id"),)
 
@@ -36,10 +33,9 @@ class AccountFollow(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class TopicFollow(Base):
+class TopicFollow(CreatedAt, Base):
     __tablename__ = "topic_follow"
     __table_args__ = (Index("ix_topic_follow_topic_id_user_id", "topic_id", "user_id"),)
 
@@ -49,4 +45,3 @@ class TopicFollow(Base):
     topic_id: Mapped[int] = mapped_column(
         ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,7 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app.accounts import service as accounts
-from app.core.deps import CurrentUser, CurrentViewer, DbSession
+from app.auth.deps import CurrentUser, CurrentViewer
+from app.core.deps import DbSession
 from app.follows import service
 from app.users import service as users
 

@@ -1,99 +1,65 @@
-"""Following people, accounts and topics."""
+"""Following people, accounts and topics. A change is published (`Followed`, `Unfollowed`):
+the user's feed is rebuilt, their sockets re-subscribe, a followed person is told."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
-from app.core.db import insert_ignore
+from app.core import events
 from app.core.errors import Invalid
-from app.feeds import service as feeds
-from app.follows.models import AccountFollow, TopicFollow, UserFollow
-from app.live import events as live
-from app.notifications import service as notifications
-from app.notifications.models import NotificationKind
+from app.follows import repository
+from app.follows.events import Followed, Target, Unfollowed
 from app.topics import service as topics
 from app.users.models import User
 
 
-async def _changed(session: AsyncSession, user_id: int) -> None:
-    """What the user follows changed: rebuild their feed, re-subscribe their live sockets."""
-    await feeds.invalidate(session, user_id=user_id)
-    await live.subscriptions_changed(session, user_id=user_id)
+async def _follow(session: AsyncSession, target: Target, *, user_id: int, target_id: int) -> None:
+    new = await repository.add(session, target, user_id=user_id, target_id=target_id)
+    await events.publish(
+        session, Followed(follower_id=user_id, target=target, target_id=target_id, new=new)
+    )
+
+
+async def _unfollow(session: AsyncSession, target: Target, *, user_id: int, target_id: int) -> None:
+    await repository.remove(session, target, user_id=user_id, target_id=target_id)
+    await events.publish(
+        session, Unfollowed(follower_id=user_id, target=target, target_id=target_id)
+    )
 
 
 async def follow_user(session: AsyncSession, *, follower: User, followee: User) -> None:
     """Follow someone; they are notified the first time."""
     if follower.id == followee.id:
         raise Invalid("You cannot follow yourself.")
-    added = await insert_ignore(
-        session, UserFollow, {"follower_id": follower.id, "followee_id": followee.id}
-    )
-    await _changed(session, follower.id)
-    if added:
-        await notifications.notify(
-            session, actor_id=follower.id, targets=[(followee.id, NotificationKind.follow)]
-        )
+    await _follow(session, Target.user, user_id=follower.id, target_id=followee.id)
 
 
 async def unfollow_user(session: AsyncSession, *, follower: User, followee: User) -> None:
-    await session.execute(
-        delete(UserFollow).where(
-            UserFollow.follower_id == follower.id, UserFollow.followee_id == followee.id
-        )
-    )
-    await _changed(session, follower.id)
+    await _unfollow(session, Target.user, user_id=follower.id, target_id=followee.id)
 
 
 async def follow_account(session: AsyncSession, *, user: User, account: Account) -> None:
-    await insert_ignore(session, AccountFollow, {"user_id": user.id, "account_id": account.id})
-    await _changed(session, user.id)
+    await _follow(session, Target.account, user_id=user.id, target_id=account.id)
 
 
 async def unfollow_account(session: AsyncSession, *, user: User, account: Account) -> None:
-    await session.execute(
-        delete(AccountFollow).where(
-            AccountFollow.user_id == user.id, AccountFollow.account_id == account.id
-        )
-    )
-    await _changed(session, user.id)
+    await _unfollow(session, Target.account, user_id=user.id, target_id=account.id)
 
 
 async def follow_topic(session: AsyncSession, *, user: User, name: str) -> None:
     """Follow a topic, creating it if nobody has used it yet."""
     [topic] = await topics.ensure(session, [topics.normalize(name, field="path.name")])
-    await insert_ignore(session, TopicFollow, {"user_id": user.id, "topic_id": topic.id})
-    await _changed(session, user.id)
+    await _follow(session, Target.topic, user_id=user.id, target_id=topic.id)
 
 
 async def unfollow_topic(session: AsyncSession, *, user: User, name: str) -> None:
     topic = await topics.get(session, name=topics.normalize(name, field="path.name"))
-    await session.execute(
-        delete(TopicFollow).where(TopicFollow.user_id == user.id, TopicFollow.topic_id == topic.id)
-    )
-    await _changed(session, user.id)
+    await _unfollow(session, Target.topic, user_id=user.id, target_id=topic.id)
 
 
 async def is_following(
-    session: AsyncSession,
-    *,
-    user: User,
-    user_id: int | None = None,
-    account_id: int | None = None,
-    topic_id: int | None = None,
+    session: AsyncSession, *, user: User, target: Target, target_id: int
 ) -> bool:
     """Whether `user` follows the given person, account or topic (for follow buttons)."""
-    if user_id is not None:
-        stmt = select(UserFollow.followee_id).where(
-            UserFollow.follower_id == user.id, UserFollow.followee_id == user_id
-        )
-    elif account_id is not None:
-        stmt = select(AccountFollow.account_id).where(
-            AccountFollow.user_id == user.id, AccountFollow.account_id == account_id
-        )
-    else:
-        stmt = select(TopicFollow.topic_id).where(
-            TopicFollow.user_id == user.id, TopicFollow.topic_id == topic_id
-        )
-    return await session.scalar(stmt.limit(1)) is not None
+    return await repository.exists(session, target, user_id=user.id, target_id=target_id)

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, BigId, utcnow
+from app.core.db import Base, BigId, CreatedAt
 
 
-class Group(Base):
+class Group(CreatedAt, Base):
     __tablename__ = "user_group"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -18,10 +16,9 @@ class Group(Base):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class GroupMember(Base):
+class GroupMember(CreatedAt, Base):
     __tablename__ = "group_member"
 
     group_id: Mapped[int] = mapped_column(
@@ -30,4 +27,3 @@ class GroupMember(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.core.pagination import PageParams, PageQuery
-from app.core.web import Page, see_other
 from app.feeds import service as feeds
 from app.groups import service
-from app.posts.pages import feed_page
+from app.web.context import Page, see_other
+from app.web.feed import feed_page
 
 router = APIRouter(include_in_schema=False)
 

@@ -4,13 +4,14 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Response
 
-from app.core.deps import CurrentUser, CurrentViewer, DbSession
+from app.auth.deps import CurrentUser, CurrentViewer
+from app.core.deps import DbSession
 from app.core.pagination import Page, PageParams, PageQuery
-from app.core.visibility import Viewer
 from app.groups import service
 from app.groups.models import Group
 from app.groups.schemas import GroupCreate, GroupDetail, GroupRead
 from app.users.schemas import UserSummary
+from app.visibility import Viewer
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
 

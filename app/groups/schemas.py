@@ -6,10 +6,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from app.accounts.schemas import Slug
+from app.core.schemas import RequestModel
 from app.users.schemas import UserSummary
 
 
-class GroupCreate(BaseModel):
+class GroupCreate(RequestModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     slug: Slug | None = None
     private: bool = False

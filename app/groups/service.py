@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import insert_ignore
+from app.core import events
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.pagination import PageParams, page_of
+from app.core.pagination import PageParams, paginate
 from app.core.text import slugify
-from app.core.visibility import Viewer
-from app.feeds import service as feeds
-from app.groups.models import Group, GroupMember
+from app.groups import repository
+from app.groups.events import MembershipChanged
+from app.groups.models import Group
 from app.groups.schemas import GroupCreate
-from app.live import events as live
-from app.users import repository as users_repo
+from app.users import service as users
 from app.users.models import User
+from app.visibility import Viewer
 
 
 async def create(session: AsyncSession, *, creator: User, data: GroupCreate) -> Group:
     """Create a group with its creator as the first member."""
     slug = data.slug or slugify(data.name)
-    if await session.scalar(select(Group.id).where(Group.slug == slug)):
+    if await repository.by_slug(session, slug):
         raise Conflict(f"A group with the slug {slug!r} already exists.", code="slug_taken")
     group = Group(slug=slug, name=data.name, private=data.private, created_by_id=creator.id)
     session.add(group)
     await session.flush()
-    session.add(GroupMember(group_id=group.id, user_id=creator.id))
-    await session.flush()
-    await live.subscriptions_changed(session, user_id=creator.id)
+    await repository.add_member(session, group.id, creator.id)
+    await events.publish(
+        session, MembershipChanged(group_id=group.id, user_id=creator.id, member=True)
+    )
     return group
 
 
@@ -40,7 +40,7 @@ async def get_visible(session: AsyncSession, viewer: Viewer, *, slug: str) -> Gr
 
 
 async def visible_by_slug(session: AsyncSession, viewer: Viewer, slug: str) -> Group | None:
-    group = await session.scalar(select(Group).where(Group.slug == slug.lower()))
+    group = await repository.by_slug(session, slug)
     if group is None or not viewer.can_see_group(group_id=group.id, private=group.private):
         return None
     return group
@@ -49,64 +49,43 @@ async def visible_by_slug(session: AsyncSession, viewer: Viewer, slug: str) -> G
 async def list_groups(
     session: AsyncSession, viewer: Viewer, *, page: PageParams
 ) -> tuple[list[Group], str | None]:
-    stmt = select(Group).where(viewer.group_clause())
-    after = page.after_id()
-    if after is not None:
-        stmt = stmt.where(Group.id < after)
-    rows = list(await session.scalars(stmt.order_by(Group.id.desc()).limit(page.limit + 1)))
-    return page_of(rows, page.limit, key=lambda g: g.id)
+    return await paginate(session, repository.visible(viewer), Group.id, page)
 
 
 async def member_counts(session: AsyncSession, group_ids: list[int]) -> dict[int, int]:
-    if not group_ids:
-        return {}
-    rows = await session.execute(
-        select(GroupMember.group_id, func.count())
-        .where(GroupMember.group_id.in_(group_ids))
-        .group_by(GroupMember.group_id)
-    )
-    return {group_id: int(count) for group_id, count in rows}
+    return await repository.member_counts(session, group_ids)
 
 
 async def members(
     session: AsyncSession, group: Group, *, page: PageParams
 ) -> tuple[list[User], str | None]:
-    stmt = (
-        select(User)
-        .join(GroupMember, GroupMember.user_id == User.id)
-        .where(GroupMember.group_id == group.id)
-    )
-    after = page.after_id()
-    if after is not None:
-        stmt = stmt.where(User.id < after)
-    rows = list(await session.scalars(stmt.order_by(User.id.desc()).limit(page.limit + 1)))
-    return page_of(rows, page.limit, key=lambda u: u.id)
+    return await paginate(session, repository.members(group.id), User.id, page)
 
 
 async def add_member(
     session: AsyncSession, *, actor: User, viewer: Viewer, group: Group, handle: str
 ) -> None:
     """Anyone joins a public group; adding someone else takes a member (or an admin)."""
-    user = await users_repo.by_handle(session, handle)
+    user = await users.by_handle(session, handle)
     if user is None:
         raise NotFound("No such user.")
     if user.id != actor.id or group.private:
         if group.id not in viewer.group_ids and not (actor.is_admin and not group.private):
             raise Forbidden("Only members can add people to this group.")
-    await insert_ignore(session, GroupMember, {"group_id": group.id, "user_id": user.id})
-    await feeds.invalidate(session, user_id=user.id)
-    await live.subscriptions_changed(session, user_id=user.id)
+    await repository.add_member(session, group.id, user.id)
+    await events.publish(
+        session, MembershipChanged(group_id=group.id, user_id=user.id, member=True)
+    )
 
 
 async def remove_member(session: AsyncSession, *, actor: User, group: Group, handle: str) -> None:
     """Members leave by themselves; the group's creator or an admin may remove others."""
-    user = await users_repo.by_handle(session, handle)
+    user = await users.by_handle(session, handle)
     if user is None:
         raise NotFound("No such user.")
     if user.id != actor.id and not (actor.is_admin or group.created_by_id == actor.id):
         raise Forbidden("Only the group's creator or an admin can remove other members.")
-    await session.execute(
-        delete(GroupMember).where(GroupMember.group_id == group.id, GroupMember.user_id == user.id)
+    await repository.remove_member(session, group.id, user.id)
+    await events.publish(
+        session, MembershipChanged(group_id=group.id, user_id=user.id, member=False)
     )
-    await feeds.invalidate(session, user_id=user.id)
-    await live.subscriptions_changed(session, user_id=user.id)

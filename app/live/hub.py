@@ -23,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocket
 
 from app.core.db import transaction
-from app.core.visibility import Viewer, load_viewer
-from app.live import events, service
+from app.live import service
 from app.live.broker import Broker, BrokerUnavailable
+from app.outbox import events
 from app.outbox import service as outbox
 from app.users.models import User
+from app.visibility import Viewer, load_viewer
 
 log = logging.getLogger("tandem.live")
 

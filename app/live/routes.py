@@ -11,14 +11,13 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.routing import WebSocketRoute
 
 from app.auth import service as auth
+from app.auth.deps import SESSION_COOKIE
 from app.core.db import transaction, utcnow
-from app.core.deps import SESSION_COOKIE
-from app.live import events, service
+from app.live import service
 from app.live.hub import CLOSE_UNAUTHORIZED, Connection, Hub
+from app.outbox import events
 from app.outbox import service as outbox
-from app.posts import repository as posts_repo
-
-AUTH_TIMEOUT = 5.0
+from app.posts import service as posts
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -28,12 +27,14 @@ def _same_origin(websocket: WebSocket) -> bool:
 
 
 async def _token(websocket: WebSocket) -> str | None:
-    """The session cookie, else the token of a first `auth` message sent within 5 s."""
+    """The session cookie, else the token of a first `auth` message sent in time
+    (`TANDEM_LIVE_AUTH_TIMEOUT_SECONDS`, 5 s by default)."""
     cookie = websocket.cookies.get(SESSION_COOKIE)
     if cookie and _same_origin(websocket):
         return cookie
+    timeout = websocket.app.state.settings.live_auth_timeout_seconds
     try:
-        first = orjson.loads(await asyncio.wait_for(websocket.receive_text(), AUTH_TIMEOUT))
+        first = orjson.loads(await asyncio.wait_for(websocket.receive_text(), timeout))
     except (TimeoutError, orjson.JSONDecodeError, KeyError):
         return None
     if isinstance(first, dict) and first.get("type") == "auth":
@@ -103,7 +104,7 @@ async def _receive(connection: Connection) -> None:
 async def _watch(connection: Connection, post_id: int) -> None:
     """Get comments and reactions on a post the user has open, if they may see it."""
     async with transaction(connection.hub.sessionmaker, write=False) as session:
-        post = await posts_repo.visible_post(session, connection.viewer, post_id)
+        post = await posts.find_visible(session, connection.viewer, post_id)
     if post is not None:
         connection.hub.watch(connection, events.post(post_id))
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, BigId, utcnow
+from app.core.db import Base, BigId, CreatedAt, enum_column
 
 
 class NotificationKind(StrEnum):
@@ -18,13 +18,13 @@ class NotificationKind(StrEnum):
     account_post = "account_post"
 
 
-class Notification(Base):
+class Notification(CreatedAt, Base):
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_id_id", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, 16))
     actor_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
@@ -34,5 +34,4 @@ class Notification(Base):
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comment.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]

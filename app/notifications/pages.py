@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, PageQuery, encode_cursor
 from app.core.types import PathId
-from app.core.web import Page, see_other
 from app.notifications import service
+from app.web.context import Page, see_other
 
 router = APIRouter(include_in_schema=False)
 

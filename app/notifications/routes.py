@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.core.deps import CurrentViewer, DbSession
+from app.auth.deps import CurrentViewer
+from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
 from app.notifications import service
 from app.notifications.schemas import MarkRead, NotificationRead, UnreadCount

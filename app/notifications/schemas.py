@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.core.schemas import RequestModel
 from app.core.types import DbId
 from app.notifications.models import Notification, NotificationKind
 from app.users.models import User
@@ -36,7 +37,7 @@ class UnreadCount(BaseModel):
     count: int
 
 
-class MarkRead(BaseModel):
+class MarkRead(RequestModel):
     ids: list[DbId] | None = Field(default=None, max_length=1000)
     all: bool = False
 

@@ -131,6 +131,15 @@ async def claim(session: AsyncSession, consumer: str, *, wait: bool = False) -> 
     return position
 
 
+async def claim_waiting(session: AsyncSession, consumer: str) -> int:
+    """`claim`, waiting for whichever process holds the row."""
+    position = await claim(session, consumer, wait=True)
+    if position is None:
+        # The row was created just above: only someone deleting it meanwhile gets here.
+        raise RuntimeError(f"the outbox consumer {consumer!r} has no row")
+    return position
+
+
 async def advance(session: AsyncSession, consumer: str, position: int) -> None:
     await session.execute(
         update(OutboxConsumer).where(OutboxConsumer.name == consumer).values(position=position)
@@ -144,8 +153,7 @@ async def sequence(session: AsyncSession, *, batch: int = 1000) -> int:
     whose transaction commits late gets a later number, never one below what a consumer
     already passed.
     """
-    last = await claim(session, SEQUENCER, wait=True)
-    assert last is not None  # claim(wait=True) always returns the position
+    last = await claim_waiting(session, SEQUENCER)
     pending = (
         select(OutboxEvent.id, func.row_number().over(order_by=OutboxEvent.id).label("n"))
         .where(OutboxEvent.seq.is_(None))

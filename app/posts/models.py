@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, BigId, utcnow
+from app.core.db import Base, BigId, CreatedAt, Timestamps, enum_column
 
 
 class PostKind(StrEnum):
@@ -23,7 +22,7 @@ class ReactionKind(StrEnum):
     celebrate = "celebrate"
 
 
-class Post(Base):
+class Post(Timestamps, Base):
     """A post. `group_private` and `confidential` are kept in step with the group and the
     tagged accounts so that the visibility rule is a cheap filter on the post row."""
 
@@ -34,7 +33,7 @@ class Post(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[PostKind] = mapped_column(enum_column(PostKind, 16))
     title: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -46,8 +45,6 @@ class Post(Base):
     like_count: Mapped[int] = mapped_column(Integer, default=0)
     insightful_count: Mapped[int] = mapped_column(Integer, default=0)
     celebrate_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PostAccount(Base):
@@ -85,7 +82,7 @@ class PostMention(Base):
     )
 
 
-class Comment(Base):
+class Comment(Timestamps, Base):
     __tablename__ = "comment"
     __table_args__ = (Index("ix_comment_post_id_id", "post_id", "id"),)
 
@@ -99,11 +96,9 @@ class Comment(Base):
     )
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Reaction(Base):
+class Reaction(CreatedAt, Base):
     __tablename__ = "reaction"
 
     post_id: Mapped[int] = mapped_column(
@@ -112,5 +107,4 @@ class Reaction(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[ReactionKind] = mapped_column(enum_column(ReactionKind, 16), primary_key=True)

@@ -2,56 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.core.deps import DbSession, Principal
+from app.auth.deps import Principal
+from app.core.deps import DbSession
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import MAX_LIMIT, PageParams
-from app.core.templating import PAGE_HEADERS
 from app.core.text import render_markdown
 from app.core.types import PathId
-from app.core.web import Page, PageContext, safe_next, see_other
 from app.groups import service as groups
-from app.posts import repository, service
+from app.posts import service
 from app.posts.models import Post, ReactionKind
-from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostRead, PostUpdate
+from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostUpdate
+from app.web.context import Page, PageContext, safe_next, see_other
+from app.web.templating import KIND_LABELS, PAGE_HEADERS
 
 router = APIRouter(include_in_schema=False)
 
 BodyField = Annotated[str, Form(max_length=200_000)]
 ShortField = Annotated[str, Form(max_length=2000)]
-KIND_LABELS = {
-    "update": "Update",
-    "blog": "Blog post",
-    "win_story": "Win story",
-    "question": "Question",
-    "collateral": "Collateral",
-}
-
-
-async def feed_page(
-    ctx: PageContext, name: str, items: list[PostRead], cursor: str | None, **context: Any
-) -> Response:
-    """A page built around a feed; `?fragment=1` answers only the next cards (load more)."""
-    reacted = await repository.reacted_kinds(ctx.session, ctx.user.id, [p.id for p in items])
-    params = {k: v for k, v in ctx.request.query_params.items() if k not in {"cursor", "fragment"}}
-    more = f"?{urlencode({**params, 'cursor': cursor})}" if cursor else None
-    values = {
-        "posts": items,
-        "next_cursor": cursor,
-        "more_url": more,
-        "reacted": reacted,
-        "kinds": KIND_LABELS,
-        **context,
-    }
-    if ctx.request.query_params.get("fragment"):
-        return ctx.render("_feed_items.html", **values)
-    return ctx.render(name, **values)
 
 
 def _slugs(text: str) -> list[str]:
@@ -59,10 +32,7 @@ def _slugs(text: str) -> list[str]:
 
 
 async def _visible(ctx: PageContext, post_id: int) -> Post:
-    post = await repository.visible_post(ctx.session, ctx.viewer, post_id)
-    if post is None:
-        raise NotFound("No such post.")
-    return post
+    return await service.get_visible(ctx.session, ctx.viewer, post_id)
 
 
 def _form_error(exc: ValidationError) -> Invalid:
@@ -79,7 +49,6 @@ async def new_post(ctx: Page, kind: str = "update") -> Response:
         "posts/editor.html",
         post=None,
         kind=kind if kind in KIND_LABELS else "update",
-        kinds=KIND_LABELS,
         groups=[g for g in my_groups if g.id in ctx.viewer.group_ids],
     )
 
@@ -117,23 +86,22 @@ async def preview(_principal: Principal, body: BodyField = "") -> HTMLResponse:
 @router.get("/posts/{post_id}")
 async def post_page(post_id: PathId, ctx: Page) -> Response:
     post = await _visible(ctx, post_id)
-    [read] = await repository.read_posts(ctx.session, [post.id])
-    rows, _ = await service.list_comments(
+    shape = await service.read_one(ctx.session, post.id)
+    newest, _ = await service.list_comments(
         ctx.session, post=post, page=PageParams(limit=MAX_LIMIT, cursor=None)
     )
-    comments = list(reversed(await repository.read_comments(ctx.session, rows)))
+    comments = list(reversed(newest))
     replies: dict[int, list[CommentRead]] = {}
     for c in comments:
         if c.parent_id is not None:
             replies.setdefault(c.parent_id, []).append(c)
-    reacted = await repository.reacted_kinds(ctx.session, ctx.user.id, [post.id])
+    reacted = await service.reacted_kinds(ctx.session, ctx.user.id, [post.id])
     return ctx.render(
         "posts/detail.html",
-        post=read,
+        post=shape,
         comments=[c for c in comments if c.parent_id is None],
         replies=replies,
         reacted=reacted,
-        kinds=KIND_LABELS,
     )
 
 
@@ -141,20 +109,17 @@ async def post_page(post_id: PathId, ctx: Page) -> Response:
 async def post_card(post_id: PathId, ctx: Page) -> Response:
     """One feed card, for the live stream's "new posts" bar (same check as the post page)."""
     post = await _visible(ctx, post_id)
-    [read] = await repository.read_posts(ctx.session, [post.id])
-    reacted = await repository.reacted_kinds(ctx.session, ctx.user.id, [post.id])
-    return ctx.render("_post_card.html", post=read, reacted=reacted, kinds=KIND_LABELS)
+    shape = await service.read_one(ctx.session, post.id)
+    reacted = await service.reacted_kinds(ctx.session, ctx.user.id, [post.id])
+    return ctx.render("_post_card.html", post=shape, reacted=reacted)
 
 
 @router.get("/posts/{post_id}/comments/{comment_id}")
 async def comment_item(post_id: PathId, comment_id: PathId, ctx: Page) -> Response:
     """One comment as it appears in the thread, for comments arriving live."""
     post = await _visible(ctx, post_id)
-    comment = await repository.comment_of(ctx.session, post.id, comment_id)
-    if comment is None:
-        raise NotFound("No such comment.")
-    [read] = await repository.read_comments(ctx.session, [comment])
-    return ctx.render("posts/_comment_item.html", post=post, c=read)
+    comment = await service.get_comment(ctx.session, post=post, comment_id=comment_id)
+    return ctx.render("posts/_comment_item.html", post=post, c=comment)
 
 
 @router.get("/posts/{post_id}/edit")
@@ -162,8 +127,8 @@ async def edit_page(post_id: PathId, ctx: Page) -> Response:
     post = await _visible(ctx, post_id)
     if post.author_id != ctx.user.id:
         raise NotFound("No such post.")
-    [read] = await repository.read_posts(ctx.session, [post.id])
-    return ctx.render("posts/editor.html", post=read, kind=read.kind.value, kinds=KIND_LABELS)
+    shape = await service.read_one(ctx.session, post.id)
+    return ctx.render("posts/editor.html", post=shape, kind=shape.kind.value)
 
 
 @router.post("/posts/{post_id}/edit")
@@ -210,7 +175,7 @@ async def toggle_reaction(
 ) -> Response:
     """The no-JavaScript form of the reaction buttons (scripts call the JSON API)."""
     post = await _visible(ctx, post_id)
-    mine = await repository.reacted_kinds(session, ctx.user.id, [post.id])
+    mine = await service.reacted_kinds(session, ctx.user.id, [post.id])
     if kind.value in mine.get(post.id, set()):
         await service.unreact(session, user=ctx.user, post=post, kind=kind)
     else:

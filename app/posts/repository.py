@@ -1,8 +1,14 @@
-"""Post queries: loading visible posts and turning rows into API shapes in few round trips."""
+"""The posts domain's statements: posts, their links, comments and reactions.
+
+The hydrating statement (`hydrate`) reads posts in their API shape, with their links
+aggregated as JSON, in one round trip whatever the page size; the feeds wrap their own id
+statements in it.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from functools import cache
 from typing import Any, TypeAlias
 
@@ -13,34 +19,31 @@ from sqlalchemy import (
     Select,
     Subquery,
     and_,
+    delete,
     func,
+    insert,
     literal,
     literal_column,
     select,
     type_coerce,
     union_all,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app.accounts.models import Account
-from app.accounts.schemas import AccountRef
-from app.core.db import dialect_name, in_ids, rows
-from app.core.visibility import Viewer
+from app.core.db import dialect_name, in_ids, insert_ignore, rows
+from app.core.pagination import PageParams, paginate
 from app.groups.models import Group
-from app.groups.schemas import GroupRef
-from app.posts.models import (
-    Comment,
-    Post,
-    PostAccount,
-    PostKind,
-    PostMention,
-    PostTopic,
-    Reaction,
-)
-from app.posts.schemas import AuthorRead, CommentRead, PostRead
+from app.posts.models import Comment, Post, PostAccount, PostMention, PostTopic, Reaction
 from app.topics.models import Topic
-from app.users.models import Department, User
+from app.users.models import User
+from app.visibility import Viewer
+
+# A statement of post rows in their API shape.
+PostRows: TypeAlias = Select[*tuple[Any, ...]]
+Column: TypeAlias = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 async def visible_post(session: AsyncSession, viewer: Viewer, post_id: int) -> Post | None:
@@ -54,20 +57,19 @@ async def comment_of(session: AsyncSession, post_id: int, comment_id: int) -> Co
 
 
 async def confidential_account_ids(session: AsyncSession, post_id: int) -> list[int]:
-    rows = await session.scalars(
+    found = await session.scalars(
         select(PostAccount.account_id)
         .join(Account, Account.id == PostAccount.account_id)
         .where(PostAccount.post_id == post_id, Account.confidential.is_(True))
     )
-    return list(rows)
+    return list(found)
 
 
-async def participant_ids(session: AsyncSession, post: Post) -> set[int]:
-    """The post's author and everyone who commented on it."""
-    commenters = await session.scalars(
-        select(Comment.author_id).where(Comment.post_id == post.id).distinct()
+async def commenter_ids(session: AsyncSession, post_id: int) -> set[int]:
+    found = await session.scalars(
+        select(Comment.author_id).where(Comment.post_id == post_id).distinct()
     )
-    return {post.author_id, *commenters}
+    return set(found)
 
 
 async def reaction_counts(session: AsyncSession, post_id: int) -> dict[str, int]:
@@ -83,7 +85,7 @@ async def reaction_counts(session: AsyncSession, post_id: int) -> dict[str, int]
 
 async def link_ids(session: AsyncSession, post_id: int) -> tuple[set[int], set[int], set[int]]:
     """The account, topic and mentioned-user ids linked to a post."""
-    rows = await session.execute(
+    found = await session.execute(
         union_all(
             select(literal("a"), PostAccount.account_id).where(PostAccount.post_id == post_id),
             select(literal("t"), PostTopic.topic_id).where(PostTopic.post_id == post_id),
@@ -91,20 +93,97 @@ async def link_ids(session: AsyncSession, post_id: int) -> tuple[set[int], set[i
         )
     )
     links: dict[str, set[int]] = {"a": set(), "t": set(), "m": set()}
-    for kind, ident in rows:
+    for kind, ident in found:
         links[kind].add(ident)
     return links["a"], links["t"], links["m"]
 
 
-def _author(user: User) -> AuthorRead:
-    return AuthorRead(
-        id=user.id, handle=user.handle, display_name=user.display_name, department=user.department
+async def link(
+    session: AsyncSession,
+    post_id: int,
+    *,
+    account_ids: Iterable[int],
+    topic_ids: Iterable[int],
+    mention_ids: Iterable[int],
+) -> None:
+    tables = (
+        (PostAccount, [{"post_id": post_id, "account_id": i} for i in account_ids]),
+        (PostTopic, [{"post_id": post_id, "topic_id": i} for i in topic_ids]),
+        (PostMention, [{"post_id": post_id, "user_id": i} for i in mention_ids]),
+    )
+    for model, values in tables:
+        if values:
+            await session.execute(insert(model), values)
+
+
+async def unlink(session: AsyncSession, post_id: int) -> None:
+    for model in (PostAccount, PostTopic, PostMention):
+        await session.execute(delete(model).where(model.post_id == post_id))
+
+
+async def delete_post(session: AsyncSession, post_id: int) -> None:
+    """The post and, by cascade, its comments, reactions and links."""
+    await session.execute(delete(Post).where(Post.id == post_id))
+
+
+async def add_to_count(session: AsyncSession, post_id: int, column: str, delta: int) -> None:
+    """Move one of a post's counters. A counter is not an edit: `updated_at` stays."""
+    counter = getattr(Post, column)
+    await session.execute(
+        update(Post)
+        .where(Post.id == post_id)
+        .values({counter: counter + delta, Post.updated_at: Post.updated_at})
     )
 
 
-# A statement of post rows in their API shape.
-PostRows: TypeAlias = Select[*tuple[Any, ...]]
-Column: TypeAlias = ColumnElement[Any] | InstrumentedAttribute[Any]
+async def add_reaction(session: AsyncSession, post_id: int, user_id: int, kind: str) -> bool:
+    """True if the reaction is new."""
+    return await insert_ignore(
+        session, Reaction, {"post_id": post_id, "user_id": user_id, "kind": kind}
+    )
+
+
+async def remove_reaction(session: AsyncSession, post_id: int, user_id: int, kind: str) -> bool:
+    """True if there was such a reaction."""
+    result = await session.execute(
+        delete(Reaction).where(
+            Reaction.post_id == post_id, Reaction.user_id == user_id, Reaction.kind == kind
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def comments_page(
+    session: AsyncSession, post_id: int, page: PageParams
+) -> tuple[list[Comment], str | None]:
+    return await paginate(
+        session, select(Comment).where(Comment.post_id == post_id), Comment.id, page
+    )
+
+
+async def users_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in await session.scalars(select(User).where(User.id.in_(set(ids))))}
+
+
+async def reacted_kinds(
+    session: AsyncSession, user_id: int, post_ids: list[int]
+) -> dict[int, set[str]]:
+    if not post_ids:
+        return {}
+    mine: dict[int, set[str]] = defaultdict(set)
+    found = await session.execute(
+        select(Reaction.post_id, Reaction.kind).where(
+            Reaction.user_id == user_id, Reaction.post_id.in_(post_ids)
+        )
+    )
+    for post_id, kind in found:
+        mine[post_id].add(kind)
+    return mine
+
+
+# Posts in their API shape.
 
 
 def _json_list(item: Column, where: ColumnElement[bool], dialect: str) -> Any:
@@ -175,134 +254,17 @@ def _by_ids(dialect: str) -> PostRows:
     return _hydrate(select(Post.id).where(in_ids(Post.id, dialect)).subquery(), dialect)
 
 
-def hydrated(ids: Select[*tuple[Any, ...]], dialect: str) -> PostRows:
+def hydrate(ids: Select[Any], dialect: str) -> PostRows:
     """`ids` (a statement selecting post ids) turned into the statement of their API shapes,
     so a feed page is read in one round trip. Build it once: it is a statement, not a query."""
     return _hydrate(ids.subquery(), dialect)
 
 
-def _group_ref(r: Row[Any]) -> GroupRef:
-    return GroupRef.model_construct(slug=r.group_slug, name=r.group_name, private=r.group_private)
-
-
-def _post_read(r: Row[Any]) -> PostRead:
-    # Rows come from our own tables, so the models are built without re-validation.
-    return PostRead.model_construct(
-        id=r.id,
-        kind=PostKind(r.kind),
-        title=r.title,
-        body=r.body,
-        body_html=r.body_html,
-        author=AuthorRead.model_construct(
-            id=r.author_id,
-            handle=r.handle,
-            display_name=r.display_name,
-            department=Department(r.department),
-        ),
-        accounts=[
-            AccountRef.model_construct(slug=slug, name=name) for slug, name in sorted(r.accounts)
-        ],
-        topics=sorted(r.topics),
-        mentions=sorted(r.mentions),
-        group=None if r.group_slug is None else _group_ref(r),
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        comment_count=r.comment_count,
-        reactions={
-            "like": r.like_count,
-            "insightful": r.insightful_count,
-            "celebrate": r.celebrate_count,
-        },
-    )
-
-
-def shape_of(
-    post: Post,
-    *,
-    author: User,
-    accounts: list[Account],
-    topic_names: list[str],
-    mentions: list[str],
-    group: Group | None,
-) -> PostRead:
-    """The API shape of a post just written, from the rows the writer holds: the same shape
-    `read_posts` reads back (tests compare the two), without the round trip."""
-    return PostRead.model_construct(
-        id=post.id,
-        kind=PostKind(post.kind),
-        title=post.title,
-        body=post.body,
-        body_html=post.body_html,
-        author=_author(author),
-        accounts=[
-            AccountRef.model_construct(slug=a.slug, name=a.name)
-            for a in sorted(accounts, key=lambda a: a.slug)
-        ],
-        topics=sorted(topic_names),
-        mentions=sorted(mentions),
-        group=None
-        if group is None
-        else GroupRef.model_construct(slug=group.slug, name=group.name, private=group.private),
-        created_at=post.created_at,
-        updated_at=post.updated_at,
-        comment_count=post.comment_count,
-        reactions={
-            "like": post.like_count,
-            "insightful": post.insightful_count,
-            "celebrate": post.celebrate_count,
-        },
-    )
-
-
-async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
-    """API shapes for the posts `ids`, in that order, in one query whatever the page size."""
-    if not ids:
-        return []
-    found = await rows(session, _by_ids(dialect_name(session)), {"ids": ids})
-    by_id = {r.id: _post_read(r) for r in found}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-async def read_page(
+async def hydrated_rows(
     session: AsyncSession, statement: PostRows, params: dict[str, Any]
-) -> list[PostRead]:
-    """API shapes from a `hydrated` statement, in its order (newest first)."""
-    return [_post_read(r) for r in await rows(session, statement, params)]
+) -> list[Row[Any]]:
+    return list(await rows(session, statement, params))
 
 
-async def read_comments(session: AsyncSession, comments: list[Comment]) -> list[CommentRead]:
-    authors = {
-        u.id: u
-        for u in await session.scalars(
-            select(User).where(User.id.in_({c.author_id for c in comments}))
-        )
-    }
-    return [
-        CommentRead(
-            id=c.id,
-            post_id=c.post_id,
-            parent_id=c.parent_id,
-            body=c.body,
-            body_html=c.body_html,
-            author=_author(authors[c.author_id]),
-            created_at=c.created_at,
-        )
-        for c in comments
-    ]
-
-
-async def reacted_kinds(
-    session: AsyncSession, user_id: int, post_ids: list[int]
-) -> dict[int, set[str]]:
-    """The reactions `user_id` has given, per post (pages show them as pressed buttons)."""
-    if not post_ids:
-        return {}
-    mine: dict[int, set[str]] = defaultdict(set)
-    rows = await session.execute(
-        select(Reaction.post_id, Reaction.kind).where(
-            Reaction.user_id == user_id, Reaction.post_id.in_(post_ids)
-        )
-    )
-    for post_id, kind in rows:
-        mine[post_id].add(kind)
-    return mine
+async def rows_by_ids(session: AsyncSession, ids: list[int]) -> list[Row[Any]]:
+    return list(await rows(session, _by_ids(dialect_name(session)), {"ids": ids}))

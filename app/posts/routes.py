@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from app.core.deps import CurrentUser, CurrentViewer, DbSession
-from app.core.errors import NotFound
+from app.auth.deps import CurrentUser, CurrentViewer
+from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
 from app.core.types import PathId
-from app.posts import repository, service
+from app.posts import service
 from app.posts.models import Post, ReactionKind
 from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostRead, PostUpdate
 
@@ -16,17 +16,11 @@ router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
 
 
 async def _visible_post(post_id: PathId, session: DbSession, viewer: CurrentViewer) -> Post:
-    post = await repository.visible_post(session, viewer, post_id)
-    if post is None:
-        raise NotFound("No such post.")
-    return post
+    return await service.get_visible(session, viewer, post_id)
 
 
+# The post of the path, if the caller may see it; 404 otherwise.
 VisiblePost = Annotated[Post, Depends(_visible_post)]
-
-
-async def _read(session: DbSession, post_id: int) -> PostRead:
-    return (await repository.read_posts(session, [post_id]))[0]
 
 
 @router.post("", status_code=201)
@@ -38,7 +32,7 @@ async def create_post(
 
 @router.get("/{post_id}")
 async def get_post(post: VisiblePost, session: DbSession) -> PostRead:
-    return await _read(session, post.id)
+    return await service.read_one(session, post.id)
 
 
 @router.patch("/{post_id}")
@@ -49,8 +43,7 @@ async def update_post(
     user: CurrentUser,
     viewer: CurrentViewer,
 ) -> PostRead:
-    await service.update_post(session, actor=user, viewer=viewer, post=post, data=body)
-    return await _read(session, post.id)
+    return await service.update_post(session, actor=user, viewer=viewer, post=post, data=body)
 
 
 @router.delete("/{post_id}", status_code=204)
@@ -67,16 +60,15 @@ async def add_comment(
     user: CurrentUser,
     viewer: CurrentViewer,
 ) -> CommentRead:
-    comment = await service.add_comment(session, author=user, viewer=viewer, post=post, data=body)
-    return (await repository.read_comments(session, [comment]))[0]
+    return await service.add_comment(session, author=user, viewer=viewer, post=post, data=body)
 
 
 @router.get("/{post_id}/comments")
 async def list_comments(
     post: VisiblePost, session: DbSession, page: PageQuery
 ) -> Page[CommentRead]:
-    rows, cursor = await service.list_comments(session, post=post, page=page)
-    return Page(items=await repository.read_comments(session, rows), next_cursor=cursor)
+    items, cursor = await service.list_comments(session, post=post, page=page)
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.put("/{post_id}/reactions/{kind}", status_code=204)

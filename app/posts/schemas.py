@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.accounts.schemas import AccountRef
+from app.core.schemas import RequestModel
 from app.core.types import DbId
 from app.groups.schemas import GroupRef
 from app.posts.models import PostKind
@@ -17,16 +18,16 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 SlugList = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=20)]
 
 
-class PostCreate(BaseModel):
+class PostCreate(RequestModel):
     kind: PostKind = PostKind.update
     title: Title | None = None
     body: Body
-    accounts: SlugList = []
-    topics: SlugList = []
+    accounts: SlugList = Field(default_factory=list)
+    topics: SlugList = Field(default_factory=list)
     group: Annotated[str, Field(max_length=64)] | None = None
 
 
-class PostUpdate(BaseModel):
+class PostUpdate(RequestModel):
     title: Title | None = None
     body: Body | None = None
     accounts: SlugList | None = None
@@ -57,7 +58,7 @@ class PostRead(BaseModel):
     reactions: dict[str, int]
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(RequestModel):
     body: Body
     parent_id: DbId | None = None
 

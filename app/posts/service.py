@@ -1,42 +1,42 @@
-"""Posts, comments and reactions: the writing side of Tandem."""
+"""Posts, comments and reactions: the writing side of Tandem.
+
+A write resolves what the text references (accounts, people, topics, the group: the domains
+below), writes the post and its links, and publishes one domain event (`app.posts.events`);
+feeds, notifications, topic counters and the outbox react to it in the same transaction.
+Services return the API shapes (`PostRead`, `CommentRead`), built once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import repository as accounts_repo
+from app.accounts import service as accounts
 from app.accounts.models import Account
-from app.core.db import insert_ignore, utcnow
-from app.core.errors import Forbidden, Invalid
-from app.core.pagination import PageParams, page_of
+from app.core import events
+from app.core.errors import Forbidden, Invalid, NotFound
+from app.core.pagination import PageParams
 from app.core.text import references, render_markdown
-from app.core.visibility import Viewer
-from app.feeds import service as feeds
 from app.groups import service as groups
 from app.groups.models import Group
-from app.live import events as live
-from app.notifications import service as notifications
-from app.notifications.models import NotificationKind
-from app.notifications.service import PostContext
-from app.posts import repository
-from app.posts.models import (
-    Comment,
-    Post,
-    PostAccount,
-    PostKind,
-    PostMention,
-    PostTopic,
-    Reaction,
-    ReactionKind,
+from app.posts import read, repository
+from app.posts.events import (
+    CommentAdded,
+    PostCreated,
+    PostDeleted,
+    PostPlace,
+    PostUpdated,
+    ReactionChanged,
 )
-from app.posts.schemas import CommentCreate, PostCreate, PostRead, PostUpdate
+from app.posts.models import Comment, Post, PostKind, ReactionKind
+from app.posts.repository import PostRows
+from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostRead, PostUpdate
 from app.topics import service as topics
-from app.topics.models import Topic
-from app.users import repository as users_repo
+from app.users import service as users
 from app.users.models import User
+from app.visibility import PostVisibility, Viewer
 
 BODY_LIMITS = {PostKind.blog: 100_000}
 DEFAULT_BODY_LIMIT = 5_000
@@ -62,7 +62,7 @@ async def _resolve_accounts(
 ) -> list[Account]:
     """Explicit slugs must exist (422 otherwise); unknown `$slug`s in the text stay text."""
     wanted = list(dict.fromkeys(s.strip().lstrip("$").lower() for s in explicit))
-    found = await accounts_repo.visible_by_slugs(session, viewer, list({*wanted, *parsed}))
+    found = await accounts.visible_by_slugs(session, viewer, list({*wanted, *parsed}))
     by_slug = {a.slug: a for a in found}
     unknown = [s for s in wanted if s not in by_slug]
     if unknown:
@@ -77,15 +77,6 @@ def _topic_names(explicit: list[str], parsed: list[str]) -> list[str]:
     return list(dict.fromkeys([*names, *parsed]))
 
 
-def _context(post: Post, accounts: list[Account]) -> PostContext:
-    return PostContext(
-        post_id=post.id,
-        group_id=post.group_id,
-        group_private=post.group_private,
-        confidential_account_ids=tuple(a.id for a in accounts if a.confidential),
-    )
-
-
 async def _group_for_post(session: AsyncSession, viewer: Viewer, slug: str) -> Group:
     group = await groups.visible_by_slug(session, viewer, slug)
     if group is None:
@@ -95,135 +86,90 @@ async def _group_for_post(session: AsyncSession, viewer: Viewer, slug: str) -> G
     return group
 
 
-async def create(
-    session: AsyncSession, *, author: User, viewer: Viewer, data: PostCreate
-) -> PostRead:
-    """Publish a post, link what it references and notify who it concerns; returns the post
-    in its API shape (built from what was written, not read back)."""
-    _check_text(data.kind, data.title, data.body)
-    refs = references(data.body)
-    accounts = await _resolve_accounts(
-        session, viewer, explicit=data.accounts, parsed=refs.accounts
-    )
-    topic_names = _topic_names(data.topics, refs.topics)
-    mentioned = await users_repo.by_handles(session, refs.mentions)
-    group = await _group_for_post(session, viewer, data.group) if data.group else None
-    post = Post(
-        kind=data.kind.value,
-        title=data.title or None,
-        body=data.body,
-        body_html=_render(data.body, accounts, mentioned),
-        author_id=author.id,
-        group_id=group.id if group else None,
-        group_private=bool(group and group.private),
-        confidential=any(a.confidential for a in accounts),
-    )
-    session.add(post)
-    await session.flush()
-    topic_rows = await topics.ensure(session, topic_names)
-    await _link(session, post.id, accounts=accounts, topic_rows=topic_rows, mentioned=mentioned)
-    await topics.adjust_counts(session, [t.id for t in topic_rows], +1)
-    await feeds.fan_out(
-        session,
-        post_id=post.id,
-        author_id=author.id,
-        account_ids=[a.id for a in accounts],
-        topic_ids=[t.id for t in topic_rows],
-        group_id=post.group_id,
-    )
-    await notifications.notify(
-        session,
-        actor_id=author.id,
-        targets=[
-            *((u.id, NotificationKind.mention) for u in mentioned),
-            *((a.owner_id, NotificationKind.account_post) for a in accounts if a.owner_id),
-        ],
-        post=_context(post, accounts),
-    )
-    read = repository.shape_of(
-        post,
-        author=author,
-        accounts=accounts,
-        topic_names=[t.name for t in topic_rows],
-        mentions=[u.handle for u in mentioned],
-        group=group,
-    )
-    await _post_event(
-        session,
-        live.POST_CREATED,
-        post,
-        data=read.model_dump(mode="json"),
-        account_ids=[a.id for a in accounts],
-        topic_ids=[t.id for t in topic_rows],
-        seen_by=_context(post, accounts).visibility(),
-    )
-    return read
-
-
-async def _post_event(
-    session: AsyncSession,
-    type: str,
-    post: Post,
-    *,
-    data: dict[str, object],
-    account_ids: Collection[int],
-    topic_ids: Collection[int],
-    seen_by: dict[str, object],
-) -> None:
-    await live.post_changed(
-        session,
-        type,
-        data=data,
-        post_id=post.id,
-        author_id=post.author_id,
-        account_ids=account_ids,
-        topic_ids=topic_ids,
-        group_id=post.group_id,
-        seen_by=seen_by,
-    )
-
-
-async def _thread_event(
-    session: AsyncSession, type: str, post: Post, data: dict[str, object]
-) -> None:
-    await live.thread_activity(
-        session,
-        type,
-        data=data,
-        post_id=post.id,
-        participant_ids=await repository.participant_ids(session, post),
-        seen_by=(await _post_context(session, post)).visibility(),
-    )
-
-
 def _render(body: str, accounts: list[Account], mentioned: list[User]) -> str:
     return render_markdown(
         body, accounts=[a.slug for a in accounts], users=[u.handle for u in mentioned]
     )
 
 
-async def _link(
-    session: AsyncSession,
-    post_id: int,
-    *,
-    accounts: list[Account],
-    topic_rows: list[Topic],
-    mentioned: list[User],
-) -> None:
-    tables = (
-        (PostAccount, [{"post_id": post_id, "account_id": a.id} for a in accounts]),
-        (PostTopic, [{"post_id": post_id, "topic_id": t.id} for t in topic_rows]),
-        (PostMention, [{"post_id": post_id, "user_id": u.id} for u in mentioned]),
+def _place(post: Post, accounts: list[Account], topic_ids: set[int]) -> PostPlace:
+    return PostPlace(
+        post_id=post.id,
+        author_id=post.author_id,
+        group_id=post.group_id,
+        account_ids=frozenset(a.id for a in accounts),
+        topic_ids=frozenset(topic_ids),
+        visibility=PostVisibility.of(
+            group_id=post.group_id,
+            group_private=post.group_private,
+            confidential_account_ids=(a.id for a in accounts if a.confidential),
+        ),
     )
-    for model, rows in tables:
-        if rows:
-            await session.execute(insert(model), rows)
+
+
+async def _visibility(session: AsyncSession, post: Post) -> PostVisibility:
+    return PostVisibility.of(
+        group_id=post.group_id,
+        group_private=post.group_private,
+        confidential_account_ids=await repository.confidential_account_ids(session, post.id),
+    )
+
+
+async def create(
+    session: AsyncSession, *, author: User, viewer: Viewer, data: PostCreate
+) -> PostRead:
+    """Publish a post and link what it references; returns the post in its API shape (built
+    from what was written, not read back)."""
+    _check_text(data.kind, data.title, data.body)
+    refs = references(data.body)
+    tagged = await _resolve_accounts(session, viewer, explicit=data.accounts, parsed=refs.accounts)
+    topic_names = _topic_names(data.topics, refs.topics)
+    mentioned = await users.by_handles(session, refs.mentions)
+    group = await _group_for_post(session, viewer, data.group) if data.group else None
+    post = Post(
+        kind=data.kind,
+        title=data.title or None,
+        body=data.body,
+        body_html=_render(data.body, tagged, mentioned),
+        author_id=author.id,
+        group_id=group.id if group else None,
+        group_private=bool(group and group.private),
+        confidential=any(a.confidential for a in tagged),
+    )
+    session.add(post)
+    await session.flush()
+    topic_rows = await topics.ensure(session, topic_names)
+    await repository.link(
+        session,
+        post.id,
+        account_ids=[a.id for a in tagged],
+        topic_ids=[t.id for t in topic_rows],
+        mention_ids=[u.id for u in mentioned],
+    )
+    shape = read.post_as_written(
+        post,
+        author=author,
+        accounts=tagged,
+        topic_names=[t.name for t in topic_rows],
+        mentions=[u.handle for u in mentioned],
+        group=group,
+    )
+    await events.publish(
+        session,
+        PostCreated(
+            place=_place(post, tagged, {t.id for t in topic_rows}),
+            post=shape,
+            mention_ids=tuple(u.id for u in mentioned),
+            account_owner_ids=tuple(a.owner_id for a in tagged if a.owner_id),
+        ),
+    )
+    return shape
 
 
 async def update_post(
     session: AsyncSession, *, actor: User, viewer: Viewer, post: Post, data: PostUpdate
-) -> Post:
-    """Edit a post (author only); references are re-parsed and new mentions notified."""
+) -> PostRead:
+    """Edit a post (author only); references are re-parsed. Returns the edited post."""
     if post.author_id != actor.id:
         raise Forbidden("Only the author can edit a post.")
     kind = PostKind(post.kind)
@@ -232,8 +178,8 @@ async def update_post(
     _check_text(kind, title, body)
     old_refs, new_refs = references(post.body), references(body)
     account_ids, topic_ids, mention_ids = await repository.link_ids(session, post.id)
-    current_accounts = await session.scalars(select(Account).where(Account.id.in_(account_ids)))
-    current_topics = await session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))
+    current_accounts = await accounts.by_ids(session, account_ids)
+    current_topics = await topics.by_ids(session, topic_ids)
     # What was given explicitly (not parsed from the old body) stays unless replaced.
     explicit_accounts = (
         data.accounts
@@ -245,52 +191,38 @@ async def update_post(
         if data.topics is not None
         else [t.name for t in current_topics if t.name not in old_refs.topics]
     )
-    accounts = await _resolve_accounts(
+    tagged = await _resolve_accounts(
         session, viewer, explicit=explicit_accounts, parsed=new_refs.accounts
     )
     topic_rows = await topics.ensure(session, _topic_names(explicit_topics, new_refs.topics))
-    mentioned = await users_repo.by_handles(session, new_refs.mentions)
+    mentioned = await users.by_handles(session, new_refs.mentions)
+    previous = _place(post, current_accounts, topic_ids)
 
-    for model in (PostAccount, PostTopic, PostMention):
-        await session.execute(delete(model).where(model.post_id == post.id))
-    await _link(session, post.id, accounts=accounts, topic_rows=topic_rows, mentioned=mentioned)
-    new_topic_ids = {t.id for t in topic_rows}
-    await topics.adjust_counts(session, topic_ids - new_topic_ids, -1)
-    await topics.adjust_counts(session, new_topic_ids - topic_ids, +1)
-    if {a.id for a in accounts} != account_ids or new_topic_ids != topic_ids:
-        await feeds.fan_out(
-            session,
-            post_id=post.id,
-            author_id=post.author_id,
-            account_ids=[a.id for a in accounts],
-            topic_ids=new_topic_ids,
-            group_id=post.group_id,
-            replace=True,
-        )
-
+    await repository.unlink(session, post.id)
+    await repository.link(
+        session,
+        post.id,
+        account_ids=[a.id for a in tagged],
+        topic_ids=[t.id for t in topic_rows],
+        mention_ids=[u.id for u in mentioned],
+    )
     post.title = title or None
     post.body = body
-    post.body_html = _render(body, accounts, mentioned)
-    post.confidential = any(a.confidential for a in accounts)
-    post.updated_at = utcnow()
+    post.body_html = _render(body, tagged, mentioned)
+    post.confidential = any(a.confidential for a in tagged)
     await session.flush()
-    await notifications.notify(
+    shape = await read_one(session, post.id)
+    await events.publish(
         session,
-        actor_id=actor.id,
-        targets=[(u.id, NotificationKind.mention) for u in mentioned if u.id not in mention_ids],
-        post=_context(post, accounts),
+        PostUpdated(
+            place=_place(post, tagged, {t.id for t in topic_rows}),
+            previous=previous,
+            post=shape,
+            actor_id=actor.id,
+            new_mention_ids=tuple(u.id for u in mentioned if u.id not in mention_ids),
+        ),
     )
-    [read] = await repository.read_posts(session, [post.id])
-    await _post_event(
-        session,
-        live.POST_UPDATED,
-        post,
-        data=read.model_dump(mode="json"),
-        account_ids=[a.id for a in accounts],
-        topic_ids=new_topic_ids,
-        seen_by=_context(post, accounts).visibility(),
-    )
-    return post
+    return shape
 
 
 async def delete_post(session: AsyncSession, *, actor: User, post: Post) -> None:
@@ -298,33 +230,21 @@ async def delete_post(session: AsyncSession, *, actor: User, post: Post) -> None
     if post.author_id != actor.id and not actor.is_admin:
         raise Forbidden("Only the author or an admin can delete a post.")
     account_ids, topic_ids, _ = await repository.link_ids(session, post.id)
-    await topics.adjust_counts(session, topic_ids, -1)
-    seen_by = (await _post_context(session, post)).visibility()
-    await session.execute(delete(Post).where(Post.id == post.id))
-    await feeds.forget_post(session, post_id=post.id)
-    await _post_event(
-        session,
-        live.POST_DELETED,
-        post,
-        data={"id": post.id},
-        account_ids=account_ids,
-        topic_ids=topic_ids,
-        seen_by=seen_by,
-    )
-
-
-async def _post_context(session: AsyncSession, post: Post) -> PostContext:
-    return PostContext(
+    place = PostPlace(
         post_id=post.id,
+        author_id=post.author_id,
         group_id=post.group_id,
-        group_private=post.group_private,
-        confidential_account_ids=tuple(await repository.confidential_account_ids(session, post.id)),
+        account_ids=frozenset(account_ids),
+        topic_ids=frozenset(topic_ids),
+        visibility=await _visibility(session, post),
     )
+    await repository.delete_post(session, post.id)
+    await events.publish(session, PostDeleted(place=place))
 
 
 async def add_comment(
     session: AsyncSession, *, author: User, viewer: Viewer, post: Post, data: CommentCreate
-) -> Comment:
+) -> CommentRead:
     """Comment on a post, or reply to a comment (replies are one level deep)."""
     if len(data.body) > COMMENT_LIMIT:
         raise Invalid(
@@ -335,90 +255,140 @@ async def add_comment(
         )
     if not data.body.strip():
         raise Invalid("The comment needs some text.", field="body.body")
-    parent = await session.get(Comment, data.parent_id) if data.parent_id else None
-    if data.parent_id and (parent is None or parent.post_id != post.id):
+    parent = (
+        await repository.comment_of(session, post.id, data.parent_id) if data.parent_id else None
+    )
+    if data.parent_id and parent is None:
         raise Invalid("parent_id is not a comment on this post.", field="body.parent_id")
     refs = references(data.body)
-    accounts = await accounts_repo.visible_by_slugs(session, viewer, refs.accounts)
-    mentioned = await users_repo.by_handles(session, refs.mentions)
+    tagged = await accounts.visible_by_slugs(session, viewer, refs.accounts)
+    mentioned = await users.by_handles(session, refs.mentions)
     comment = Comment(
         post_id=post.id,
         # A reply to a reply joins the thread of the top-level comment.
         parent_id=(parent.parent_id or parent.id) if parent else None,
         author_id=author.id,
         body=data.body,
-        body_html=_render(data.body, accounts, mentioned),
+        body_html=_render(data.body, tagged, mentioned),
     )
     session.add(comment)
     await session.flush()
-    await session.execute(
-        update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1)
-    )
-    await notifications.notify(
+    await repository.add_to_count(session, post.id, "comment_count", +1)
+    shape = read.comment_read(comment, author)
+    await events.publish(
         session,
-        actor_id=author.id,
-        targets=[
-            *([(parent.author_id, NotificationKind.reply)] if parent else []),
-            (post.author_id, NotificationKind.comment),
-            *((u.id, NotificationKind.mention) for u in mentioned),
-        ],
-        post=await _post_context(session, post),
-        comment_id=comment.id,
+        CommentAdded(
+            comment=shape,
+            post_author_id=post.author_id,
+            parent_author_id=parent.author_id if parent else None,
+            mention_ids=tuple(u.id for u in mentioned),
+            visibility=await _visibility(session, post),
+        ),
     )
-    [read] = await repository.read_comments(session, [comment])
-    await _thread_event(session, live.COMMENT_CREATED, post, read.model_dump(mode="json"))
-    return comment
+    return shape
 
 
 async def list_comments(
     session: AsyncSession, *, post: Post, page: PageParams
-) -> tuple[list[Comment], str | None]:
-    stmt = select(Comment).where(Comment.post_id == post.id)
-    after = page.after_id()
-    if after is not None:
-        stmt = stmt.where(Comment.id < after)
-    rows = list(await session.scalars(stmt.order_by(Comment.id.desc()).limit(page.limit + 1)))
-    return page_of(rows, page.limit, key=lambda c: c.id)
+) -> tuple[list[CommentRead], str | None]:
+    """The post's comments, newest first."""
+    found, cursor = await repository.comments_page(session, post.id, page)
+    return await _comment_reads(session, found), cursor
+
+
+async def _comment_reads(session: AsyncSession, comments: list[Comment]) -> list[CommentRead]:
+    authors = await repository.users_by_id(session, {c.author_id for c in comments})
+    return [read.comment_read(c, authors[c.author_id]) for c in comments]
+
+
+async def get_comment(session: AsyncSession, *, post: Post, comment_id: int) -> CommentRead:
+    comment = await repository.comment_of(session, post.id, comment_id)
+    if comment is None:
+        raise NotFound("No such comment.")
+    [shape] = await _comment_reads(session, [comment])
+    return shape
 
 
 async def react(session: AsyncSession, *, user: User, post: Post, kind: ReactionKind) -> None:
     """Add a reaction; doing it twice changes nothing."""
-    added = await insert_ignore(
-        session, Reaction, {"post_id": post.id, "user_id": user.id, "kind": kind.value}
-    )
-    if not added:
-        return
-    column = getattr(Post, f"{kind.value}_count")
-    await session.execute(update(Post).where(Post.id == post.id).values({column: column + 1}))
-    await notifications.notify(
-        session,
-        actor_id=user.id,
-        targets=[(post.author_id, NotificationKind.reaction)],
-        post=await _post_context(session, post),
-    )
-    await _reaction_event(session, post=post, user=user, kind=kind, added=True)
-
-
-async def _reaction_event(
-    session: AsyncSession, *, post: Post, user: User, kind: ReactionKind, added: bool
-) -> None:
-    data: dict[str, object] = {
-        "post_id": post.id,
-        "user_id": user.id,
-        "kind": kind.value,
-        "added": added,
-        "reactions": await repository.reaction_counts(session, post.id),
-    }
-    await _thread_event(session, live.REACTION_CHANGED, post, data)
+    if await repository.add_reaction(session, post.id, user.id, kind.value):
+        await repository.add_to_count(session, post.id, f"{kind.value}_count", +1)
+        await _reaction_changed(session, post=post, user=user, kind=kind, added=True)
 
 
 async def unreact(session: AsyncSession, *, user: User, post: Post, kind: ReactionKind) -> None:
-    result = await session.execute(
-        delete(Reaction).where(
-            Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind.value
-        )
+    if await repository.remove_reaction(session, post.id, user.id, kind.value):
+        await repository.add_to_count(session, post.id, f"{kind.value}_count", -1)
+        await _reaction_changed(session, post=post, user=user, kind=kind, added=False)
+
+
+async def _reaction_changed(
+    session: AsyncSession, *, post: Post, user: User, kind: ReactionKind, added: bool
+) -> None:
+    await events.publish(
+        session,
+        ReactionChanged(
+            post_id=post.id,
+            post_author_id=post.author_id,
+            user_id=user.id,
+            kind=kind,
+            added=added,
+            reactions=await repository.reaction_counts(session, post.id),
+            visibility=await _visibility(session, post),
+        ),
     )
-    if getattr(result, "rowcount", 0):
-        column = getattr(Post, f"{kind.value}_count")
-        await session.execute(update(Post).where(Post.id == post.id).values({column: column - 1}))
-        await _reaction_event(session, post=post, user=user, kind=kind, added=False)
+
+
+# Reading.
+
+
+async def get_visible(session: AsyncSession, viewer: Viewer, post_id: int) -> Post:
+    """The post, if the viewer may see it; 404 otherwise, exactly as if it did not exist."""
+    post = await repository.visible_post(session, viewer, post_id)
+    if post is None:
+        raise NotFound("No such post.")
+    return post
+
+
+async def find_visible(session: AsyncSession, viewer: Viewer, post_id: int) -> Post | None:
+    return await repository.visible_post(session, viewer, post_id)
+
+
+async def read_one(session: AsyncSession, post_id: int) -> PostRead:
+    [shape] = await read_posts(session, [post_id])
+    return shape
+
+
+async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
+    """API shapes for the posts `ids`, in that order, in one query whatever their number."""
+    if not ids:
+        return []
+    by_id = {r.id: read.post_from_row(r) for r in await repository.rows_by_ids(session, ids)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def hydrated(ids: Select[Any], dialect: str) -> PostRows:
+    """The statement reading the posts `ids` selects in their API shape, in one round trip
+    (see `repository.hydrate`); feeds build theirs once per dialect."""
+    return repository.hydrate(ids, dialect)
+
+
+async def read_page(
+    session: AsyncSession, statement: PostRows, params: dict[str, Any]
+) -> list[PostRead]:
+    """API shapes from a `hydrated` statement, in its order (newest first)."""
+    return [
+        read.post_from_row(r) for r in await repository.hydrated_rows(session, statement, params)
+    ]
+
+
+async def participant_ids(session: AsyncSession, *, post_id: int, author_id: int) -> set[int]:
+    """The post's author and everyone who commented on it."""
+    return {author_id, *await repository.commenter_ids(session, post_id)}
+
+
+async def reacted_kinds(
+    session: AsyncSession, user_id: int, post_ids: list[int]
+) -> dict[int, set[str]]:
+    """The reactions `user_id` has given, per post (pages show them as pressed buttons)."""
+    return await repository.reacted_kinds(session, user_id, post_ids)

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
 from app.core.db import dialect_name, in_ids
-from app.core.visibility import account_key, group_key
 from app.posts.models import Comment, Post, PostAccount, PostTopic
 from app.topics.models import Topic
 from app.users.models import User
+from app.visibility import account_key, group_key
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")

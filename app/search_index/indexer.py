@@ -24,13 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.db import transaction
-from app.live import events as live
+from app.outbox import events as outbox_events
 from app.outbox import service as outbox
 from app.outbox.consumer import Consumer
 from app.outbox.models import OutboxEvent
-from app.posts.models import Post, PostAccount
+from app.posts.models import PostAccount
 from app.search_index import documents
-from app.search_index import events as search_events
 from search import ACCOUNTS, COMMENTS, POSTS, USERS, SearchBackend, SearchError
 
 log = logging.getLogger("tandem.search")
@@ -53,22 +52,19 @@ class Touched:
     users: set[int] = field(default_factory=set)
     accounts: set[int] = field(default_factory=set)
     posts_of_accounts: set[int] = field(default_factory=set)
-    posts_of_groups: set[int] = field(default_factory=set)
 
     def add(self, event: outbox.Event) -> None:
-        data = event.data
-        if event.type in (live.POST_CREATED, live.POST_UPDATED, live.POST_DELETED):
+        data, types = event.data, outbox_events
+        if event.type in (types.POST_CREATED, types.POST_UPDATED, types.POST_DELETED):
             self.posts.add(int(data["id"]))
-        elif event.type == live.COMMENT_CREATED:
+        elif event.type == types.COMMENT_CREATED:
             self.comments.add(int(data["id"]))
-        elif event.type == search_events.USER:
+        elif event.type == types.SEARCH_USER:
             self.users.add(int(data["id"]))
-        elif event.type == search_events.ACCOUNT:
+        elif event.type == types.SEARCH_ACCOUNT:
             self.accounts.add(int(data["id"]))
             if data.get("posts"):
                 self.posts_of_accounts.add(int(data["id"]))
-        elif event.type == search_events.GROUP:
-            self.posts_of_groups.add(int(data["id"]))
 
     def __bool__(self) -> bool:
         return any(
@@ -78,7 +74,6 @@ class Touched:
                 self.users,
                 self.accounts,
                 self.posts_of_accounts,
-                self.posts_of_groups,
             )
         )
 
@@ -101,10 +96,6 @@ async def apply(
                     PostAccount.account_id.in_(touched.posts_of_accounts)
                 )
             )
-        )
-    if touched.posts_of_groups:
-        post_ids |= set(
-            await session.scalars(select(Post.id).where(Post.group_id.in_(touched.posts_of_groups)))
         )
     written = 0
     comment_ids = set(touched.comments)

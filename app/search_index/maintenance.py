@@ -97,8 +97,7 @@ async def reindex(
         for index in indexes
     }
     async with transaction(sessionmaker) as session:
-        position = await outbox.claim(session, CONSUMER, wait=True)
-        assert position is not None
+        position = await outbox.claim_waiting(session, CONSUMER)
         if position > start:
             await outbox.advance(session, CONSUMER, start)
     # Catch up now rather than at the worker's next poll.

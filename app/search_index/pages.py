@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.core.errors import Invalid
-from app.core.web import Page
 from app.search_index import service
 from app.search_index.schemas import SearchResults, SearchType
 from app.users.models import Department
+from app.web.context import Page
 from search import SearchBackend
 
 router = APIRouter(include_in_schema=False)

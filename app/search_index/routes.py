@@ -5,7 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from app.core.deps import CurrentViewer, DbSession
+from app.auth.deps import CurrentViewer
+from app.core.deps import DbSession
 from app.posts.models import PostKind
 from app.search_index import service
 from app.search_index.schemas import SearchResults, SearchType

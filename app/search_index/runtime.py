@@ -26,13 +26,20 @@ def fts5_path(settings: Settings) -> Path | None:
     return db.with_name(db.name + ".search.sqlite") if db is not None else None
 
 
-def check(settings: Settings) -> None:
-    """Refuse a database without a search engine: PostgreSQL needs Meilisearch."""
-    if not settings.meili_url and fts5_path(settings) is None:
+def _embedded_path(settings: Settings) -> Path:
+    path = fts5_path(settings)
+    if path is None:
         raise ConfigError(
             "search needs Meilisearch with this database: set TANDEM_MEILI_URL (and "
             "TANDEM_MEILI_KEY); the embedded SQLite FTS5 search only runs beside an SQLite file"
         )
+    return path
+
+
+def check(settings: Settings) -> None:
+    """Refuse a database without a search engine: PostgreSQL needs Meilisearch."""
+    if not settings.meili_url:
+        _embedded_path(settings)
 
 
 def make_backend(settings: Settings) -> SearchBackend:
@@ -43,8 +50,7 @@ def make_backend(settings: Settings) -> SearchBackend:
         return MeilisearchBackend(
             settings.meili_url, settings.meili_key, prefix=settings.meili_prefix, wait=True
         )
-    path = fts5_path(settings)
-    assert path is not None  # check() refused the rest
+    path = _embedded_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     return Fts5Backend(path)
 

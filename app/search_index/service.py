@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, Invalid
-from app.core.visibility import Viewer, search_deny_keys
 from app.posts.schemas import AuthorRead
 from app.search_index.schemas import SearchHitRead, SearchResults, SearchType
+from app.visibility import Viewer, search_deny_keys
 from search import (
     ACCOUNTS,
     COMMENTS,

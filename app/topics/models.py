@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, BigId, utcnow
+from app.core.db import Base, BigId, CreatedAt
 
 
-class Topic(Base):
+class Topic(CreatedAt, Base):
     __tablename__ = "topic"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     post_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.core.pagination import PageQuery
-from app.core.web import Page, see_other
 from app.feeds import service as feeds
 from app.follows import service as follows
-from app.posts.pages import feed_page
+from app.follows.events import Target
 from app.topics import service
+from app.web.context import Page, see_other
+from app.web.feed import feed_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,7 +26,9 @@ async def topic_page(name: str, ctx: Page, page: PageQuery) -> Response:
         items,
         cursor,
         topic=topic,
-        following=await follows.is_following(ctx.session, user=ctx.user, topic_id=topic.id),
+        following=await follows.is_following(
+            ctx.session, user=ctx.user, target=Target.topic, target_id=topic.id
+        ),
     )
 
 

@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.core.deps import CurrentUser, DbSession
+from app.auth.deps import CurrentUser
+from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
 from app.topics import service
 

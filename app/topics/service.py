@@ -1,15 +1,20 @@
-"""Topics (`#name`): created on first use, counted, listed for autocomplete."""
+"""Topics (`#name`): created on first use, listed for autocomplete, followed.
+
+The vocabulary side of topics: the posts domain resolves the `#names` of a text here, as it
+resolves `$accounts` and `@people` in theirs. The counters react to post events
+(`app.topics.handlers`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import insert_ignore_all
 from app.core.errors import Invalid, NotFound
-from app.core.pagination import PageParams, page_of
+from app.core.pagination import PageParams, keyset, page_of
 from app.core.text import TOPIC_NAME_RE
 from app.topics.models import Topic
 
@@ -36,11 +41,10 @@ async def get(session: AsyncSession, *, name: str) -> Topic:
     return topic
 
 
-async def adjust_counts(session: AsyncSession, topic_ids: Collection[int], delta: int) -> None:
-    if topic_ids:
-        await session.execute(
-            update(Topic).where(Topic.id.in_(topic_ids)).values(post_count=Topic.post_count + delta)
-        )
+async def by_ids(session: AsyncSession, ids: Collection[int]) -> list[Topic]:
+    if not ids:
+        return []
+    return list(await session.scalars(select(Topic).where(Topic.id.in_(ids))))
 
 
 async def list_topics(
@@ -51,7 +55,12 @@ async def list_topics(
     if prefix:
         stmt = stmt.where(Topic.name.startswith(prefix.lstrip("#").lower(), autoescape=True))
     after = page.after_key()
-    if after is not None:
-        stmt = stmt.where(Topic.name > str(after[0]))
-    rows = list(await session.scalars(stmt.order_by(Topic.name).limit(page.limit + 1)))
-    return page_of(rows, page.limit, key=lambda t: [t.name])
+    stmt = keyset(
+        stmt,
+        Topic.name,
+        after=None if after is None else str(after[0]),
+        limit=page.limit + 1,
+        ascending=True,
+    )
+    found = list(await session.scalars(stmt))
+    return page_of(found, page.limit, key=lambda t: [t.name])

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.core.pagination import PageQuery
-from app.core.web import Page, see_other
 from app.feeds import service as feeds
 from app.follows import service as follows
-from app.posts.pages import feed_page
+from app.follows.events import Target
 from app.users import service
 from app.users.models import Department
+from app.web.context import Page, see_other
+from app.web.feed import feed_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,7 +49,9 @@ async def profile_page(handle: str, ctx: Page, page: PageQuery) -> Response:
         cursor,
         person=user,
         following=user.id != ctx.user.id
-        and await follows.is_following(ctx.session, user=ctx.user, user_id=user.id),
+        and await follows.is_following(
+            ctx.session, user=ctx.user, target=Target.user, target_id=user.id
+        ),
     )
 
 

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.core.deps import AdminUser, CurrentUser, DbSession
+from app.auth.deps import AdminUser, CurrentUser
+from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
 from app.users import service
 from app.users.models import Department

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from app.core.schemas import RequestModel
 from app.users.models import Department, Role
 
 Handle = Annotated[
@@ -34,7 +35,7 @@ class MeRead(UserRead):
     email: str
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     email: EmailStr
     password: Password | None = None
     display_name: DisplayName

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import passwords
+from app.core import events
 from app.core.errors import Conflict, NotFound
-from app.core.pagination import PageParams, page_of
-from app.search_index import events as search_events
+from app.core.pagination import PageParams, paginate
 from app.users import repository
+from app.users.events import UserChanged
 from app.users.models import User
 from app.users.schemas import UserCreate
 
@@ -23,31 +24,39 @@ async def create(session: AsyncSession, *, data: UserCreate) -> User:
         email=data.email.lower(),
         handle=data.handle,
         display_name=data.display_name,
-        department=data.department.value,
-        role=data.role.value,
+        department=data.department,
+        role=data.role,
         title=data.title,
         bio=data.bio,
         password_hash=passwords.hash_password(data.password) if data.password else None,
     )
     session.add(user)
     await session.flush()
-    await search_events.user_changed(session, user_id=user.id)
+    await events.publish(session, UserChanged(user_id=user.id))
     return user
 
 
 async def get(session: AsyncSession, *, handle: str) -> User:
+    """An active user by handle; 404 otherwise."""
     user = await repository.by_handle(session, handle)
     if user is None or not user.is_active:
         raise NotFound("No such user.")
     return user
 
 
+async def by_handle(session: AsyncSession, handle: str) -> User | None:
+    return await repository.by_handle(session, handle)
+
+
+async def by_handles(session: AsyncSession, handles: list[str]) -> list[User]:
+    return await repository.by_handles(session, handles)
+
+
+async def by_email(session: AsyncSession, email: str) -> User | None:
+    return await repository.by_email(session, email)
+
+
 async def list_users(
     session: AsyncSession, *, q: str | None, department: str | None, page: PageParams
 ) -> tuple[list[User], str | None]:
-    stmt = repository.search(q=q, department=department)
-    after = page.after_id()
-    if after is not None:
-        stmt = stmt.where(User.id < after)
-    rows = list(await session.scalars(stmt.order_by(User.id.desc()).limit(page.limit + 1)))
-    return page_of(rows, page.limit, key=lambda u: u.id)
+    return await paginate(session, repository.search(q=q, department=department), User.id, page)

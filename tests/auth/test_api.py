@@ -73,8 +73,12 @@ async def strict_app(database_url: str, client: httpx.AsyncClient) -> AsyncItera
 
 
 async def test_signup_creates_user_and_returns_working_token(client: httpx.AsyncClient) -> None:
-    # A self-signup cannot choose its role.
-    body = await api(client, None, "POST", SIGNUP, 201, json=signup_body(role="admin"))
+    # A self-signup cannot choose its role: the field is unknown to signup, a 422.
+    error = await api_error(
+        client, None, "POST", SIGNUP, 422, "validation_error", json=signup_body(role="admin")
+    )
+    assert detail_fields(error) == ["body.role"]
+    body = await api(client, None, "POST", SIGNUP, 201, json=signup_body())
     assert set(body) == {"user", "access_token"}
     assert body["user"]["handle"] == "nora"
     assert body["user"]["email"] == "nora@example.com"

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.auth.deps import SESSION_COOKIE
 from app.core.csrf import PRE_SESSION_COOKIE, token_for
-from app.core.deps import SESSION_COOKIE
 from tests import conftest
 from tests.factories import PASSWORD, api, make_user
 from tests.pages_helpers import SECRET, browse_as, csrf_for, page, submit

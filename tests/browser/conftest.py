@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.core.deps import SESSION_COOKIE
+from app.auth.deps import SESSION_COOKIE
 from app.core.migrate import upgrade
 from app.main import create_app
 from app.users.models import Department

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from app.core.templating import exact_time, human_time, reading_time
+from app.web.templating import exact_time, human_time, reading_time
 from tests.factories import make_user
 from tests.pages_helpers import browse_as, page
 

@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from app.accounts.models import Account
 from app.core.db import transaction
 from app.demo import seed
+from app.outbox import events as outbox_events
 from app.posts.models import Post, PostAccount
-from app.search_index import events as search_events
 from app.search_index import maintenance
 from app.users.models import User
 from search import INDEXES, POSTS, SearchBackend, SearchQuery, SearchUnavailable
@@ -48,7 +48,7 @@ async def test_making_an_account_confidential_reindexes_its_posts(
             update(Account).where(Account.id == account_id).values(confidential=True)
         )
         await session.execute(update(Post).where(Post.id == post["id"]).values(confidential=True))
-        await search_events.account_changed(session, account_id=account_id, posts=True)
+        await outbox_events.account_changed(session, account_id=account_id, posts=True)
     await reindex(app)
     assert ids(await search(client, outsider, q="expansion")) == []
     assert ids(await search(client, owner, q="expansion")) == [post["id"]]

@@ -1,10 +1,19 @@
-"""The live events the domains emit, and the channels each is published on.
+"""The outbox events: their types, the channels live events are published on, and the
+emitters that write them (the live and search handlers call these; nothing else does).
 
 A post is published once, on the channels of what it is about: its author, its accounts, its
 topics and its group. A connection listens on the channels of what its user follows and
-belongs to (see `service.subscriptions`), so routing is a set intersection, not one
+belongs to (`app.live.service.subscriptions`), so routing is a set intersection, not one
 message per recipient. Personal events (notifications, activity on your posts, changes to
 your own subscriptions or sessions) go on `user:<id>`.
+
+The search indexer reads the post and comment events too; users and accounts have events of
+their own (`search.*`, no channels: the live dispatcher publishes nothing for them).
+Visibility keys live in the search documents (a post's private group, its confidential
+accounts), so they change only when a post is re-tagged (a `post.updated`) or an account's
+confidentiality changes: then `posts` asks the indexer to rebuild the documents of every post
+of that account. A membership change needs nothing: the viewer's deny keys are computed per
+query.
 """
 
 from __future__ import annotations
@@ -67,17 +76,6 @@ def post(post_id: int) -> str:
     return f"post:{post_id}"
 
 
-def visibility(
-    *, group_id: int | None, group_private: bool, confidential_account_ids: Iterable[int]
-) -> dict[str, Any]:
-    """What `Viewer.can_see_post` needs, stored with the event and checked per connection."""
-    return {
-        "group_id": group_id,
-        "group_private": group_private,
-        "confidential_account_ids": sorted(confidential_account_ids),
-    }
-
-
 async def post_changed(
     session: AsyncSession,
     type: str,
@@ -88,7 +86,7 @@ async def post_changed(
     account_ids: Iterable[int],
     topic_ids: Iterable[int],
     group_id: int | None,
-    seen_by: dict[str, Any],
+    seen_by: dict[str, Any] | None,
 ) -> None:
     """A post was created, edited or deleted: published where its home-feed readers listen,
     and to whoever has it open."""
@@ -110,7 +108,7 @@ async def thread_activity(
     data: dict[str, Any],
     post_id: int,
     participant_ids: Iterable[int],
-    seen_by: dict[str, Any],
+    seen_by: dict[str, Any] | None,
 ) -> None:
     """A comment or a reaction: to the post's author and commenters, and whoever has it open."""
     channels = [post(post_id), *(user(u) for u in participant_ids)]
@@ -140,3 +138,16 @@ async def session_revoked(session: AsyncSession, *, user_id: int, token_hash: st
         data={"token_hash": token_hash},
         channels=[user(user_id)],
     )
+
+
+SEARCH_USER = "search.user"
+SEARCH_ACCOUNT = "search.account"
+
+
+async def user_changed(session: AsyncSession, *, user_id: int) -> None:
+    await outbox.emit(session, type=SEARCH_USER, data={"id": user_id})
+
+
+async def account_changed(session: AsyncSession, *, account_id: int, posts: bool = False) -> None:
+    """An account was created or edited; `posts` when its confidentiality changed."""
+    await outbox.emit(session, type=SEARCH_ACCOUNT, data={"id": account_id, "posts": posts})

@@ -1,4 +1,4 @@
-"""The one Jinja2 environment (frontend/templates) and the filters every page uses."""
+"""The one Jinja2 environment (frontend/templates), the filters and labels every page uses."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.posts.models import PostKind
 from app.users.models import Department
 
 # frontend/ sits beside app/: in the repository (editable install) and in site-packages
@@ -52,6 +53,13 @@ DEPARTMENT_LABELS = {
     Department.product.value: "Product",
     Department.leadership.value: "Leadership",
     Department.other.value: "Other",
+}
+KIND_LABELS = {
+    PostKind.update.value: "Update",
+    PostKind.blog.value: "Blog post",
+    PostKind.win_story.value: "Win story",
+    PostKind.question.value: "Question",
+    PostKind.collateral.value: "Collateral",
 }
 WORDS_PER_MINUTE = 220
 _WORD = re.compile(r"\w+")
@@ -120,6 +128,7 @@ templates.env.filters.update(
     initials=initials,
 )
 templates.env.globals["departments"] = list(DEPARTMENT_LABELS.items())
+templates.env.globals["kinds"] = KIND_LABELS
 
 
 def render(

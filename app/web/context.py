@@ -1,4 +1,5 @@
-"""What every HTML page needs: the signed-in user, their CSRF token and unread count."""
+"""What every HTML page needs: the signed-in user, their CSRF token, their unread count and
+the live stream's position (the web layer: it sits beside `app/main.py`, above the domains)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.auth.deps import SESSION_COOKIE, Principal
 from app.config import Settings
 from app.core import csrf
-from app.core.deps import SESSION_COOKIE, DbSession, Principal, secret_key
-from app.core.templating import render
-from app.core.visibility import Viewer
+from app.core.deps import DbSession, secret_key
 from app.notifications import service as notifications
 from app.outbox import service as outbox
 from app.users.models import User
+from app.visibility import Viewer
+from app.web.templating import render
 
 
 @dataclass

@@ -1,0 +1,23 @@
+"""Wiring the domains together: every reacting domain subscribes its handlers here, at the
+start of every process that writes (the app, `tandem` commands, the demo seeding).
+
+The order is the order handlers run in for one event: counters and feed rows first, then
+the notifications (which publish events of their own), then the outbox rows the sockets and
+the search index read. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from app.feeds import handlers as feeds
+from app.live import handlers as live
+from app.notifications import handlers as notifications
+from app.search_index import handlers as search_index
+from app.topics import handlers as topics
+
+REACTORS = (topics, feeds, notifications, live, search_index)
+
+
+def install() -> None:
+    """Subscribe every domain's handlers (idempotent)."""
+    for domain in REACTORS:
+        domain.register()

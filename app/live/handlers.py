@@ -1,0 +1,124 @@
+"""The live domain's part of every write: the outbox rows that sockets (and the search
+indexer) read, written in the write's transaction and published once it commits."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.events import TeamChanged
+from app.auth.events import SessionRevoked
+from app.core import events
+from app.follows.events import Followed, Unfollowed
+from app.groups.events import MembershipChanged
+from app.notifications.events import NotificationCreated
+from app.outbox import events as outbox
+from app.posts import service as posts
+from app.posts.events import (
+    CommentAdded,
+    PostCreated,
+    PostDeleted,
+    PostPlace,
+    PostUpdated,
+    ReactionChanged,
+)
+
+
+async def _post_changed(
+    session: AsyncSession, type: str, place: PostPlace, data: dict[str, object]
+) -> None:
+    await outbox.post_changed(
+        session,
+        type,
+        data=data,
+        post_id=place.post_id,
+        author_id=place.author_id,
+        account_ids=place.account_ids,
+        topic_ids=place.topic_ids,
+        group_id=place.group_id,
+        seen_by=place.visibility.as_dict(),
+    )
+
+
+async def post_created(session: AsyncSession, event: PostCreated) -> None:
+    await _post_changed(
+        session, outbox.POST_CREATED, event.place, event.post.model_dump(mode="json")
+    )
+
+
+async def post_updated(session: AsyncSession, event: PostUpdated) -> None:
+    await _post_changed(
+        session, outbox.POST_UPDATED, event.place, event.post.model_dump(mode="json")
+    )
+
+
+async def post_deleted(session: AsyncSession, event: PostDeleted) -> None:
+    await _post_changed(session, outbox.POST_DELETED, event.place, {"id": event.place.post_id})
+
+
+async def comment_added(session: AsyncSession, event: CommentAdded) -> None:
+    post_id = event.comment.post_id
+    await outbox.thread_activity(
+        session,
+        outbox.COMMENT_CREATED,
+        data=event.comment.model_dump(mode="json"),
+        post_id=post_id,
+        participant_ids=await posts.participant_ids(
+            session, post_id=post_id, author_id=event.post_author_id
+        ),
+        seen_by=event.visibility.as_dict(),
+    )
+
+
+async def reaction_changed(session: AsyncSession, event: ReactionChanged) -> None:
+    await outbox.thread_activity(
+        session,
+        outbox.REACTION_CHANGED,
+        data={
+            "post_id": event.post_id,
+            "user_id": event.user_id,
+            "kind": event.kind.value,
+            "added": event.added,
+            "reactions": event.reactions,
+        },
+        post_id=event.post_id,
+        participant_ids=await posts.participant_ids(
+            session, post_id=event.post_id, author_id=event.post_author_id
+        ),
+        seen_by=event.visibility.as_dict(),
+    )
+
+
+async def notification_created(session: AsyncSession, event: NotificationCreated) -> None:
+    await outbox.notification_created(
+        session,
+        user_id=event.user_id,
+        data=event.notification.model_dump(mode="json"),
+        seen_by=None if event.visibility is None else event.visibility.as_dict(),
+    )
+
+
+async def follows_changed(session: AsyncSession, event: Followed | Unfollowed) -> None:
+    await outbox.subscriptions_changed(session, user_id=event.follower_id)
+
+
+async def membership_changed(session: AsyncSession, event: MembershipChanged | TeamChanged) -> None:
+    """What the user may see or listens to changed: their open sockets reload both."""
+    await outbox.subscriptions_changed(session, user_id=event.user_id)
+
+
+async def session_revoked(session: AsyncSession, event: SessionRevoked) -> None:
+    await outbox.session_revoked(session, user_id=event.user_id, token_hash=event.token_hash)
+
+
+def register() -> None:
+    events.subscribe(PostCreated, post_created)
+    events.subscribe(PostUpdated, post_updated)
+    events.subscribe(PostDeleted, post_deleted)
+    events.subscribe(CommentAdded, comment_added)
+    events.subscribe(ReactionChanged, reaction_changed)
+    events.subscribe(NotificationCreated, notification_created)
+    events.subscribe(Followed, follows_changed)
+    events.subscribe(Unfollowed, follows_changed)
+    events.subscribe(MembershipChanged, membership_changed)
+    events.subscribe(TeamChanged, membership_changed)
+    events.subscribe(SessionRevoked, session_revoked)

@@ -1,0 +1,80 @@
+"""Who is told about what: mentions, comments and replies, reactions, new followers, new posts
+on an account you own."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import events
+from app.follows.events import Followed, Target
+from app.notifications.models import NotificationKind
+from app.notifications.service import notify
+from app.posts.events import CommentAdded, PostCreated, PostUpdated, ReactionChanged
+
+
+async def post_created(session: AsyncSession, event: PostCreated) -> None:
+    await notify(
+        session,
+        actor_id=event.place.author_id,
+        targets=[
+            *((u, NotificationKind.mention) for u in event.mention_ids),
+            *((o, NotificationKind.account_post) for o in event.account_owner_ids),
+        ],
+        post_id=event.place.post_id,
+        visibility=event.place.visibility,
+    )
+
+
+async def post_updated(session: AsyncSession, event: PostUpdated) -> None:
+    await notify(
+        session,
+        actor_id=event.actor_id,
+        targets=[(u, NotificationKind.mention) for u in event.new_mention_ids],
+        post_id=event.place.post_id,
+        visibility=event.place.visibility,
+    )
+
+
+async def comment_added(session: AsyncSession, event: CommentAdded) -> None:
+    comment = event.comment
+    reply = [(event.parent_author_id, NotificationKind.reply)] if event.parent_author_id else []
+    await notify(
+        session,
+        actor_id=comment.author.id,
+        targets=[
+            *reply,
+            (event.post_author_id, NotificationKind.comment),
+            *((u, NotificationKind.mention) for u in event.mention_ids),
+        ],
+        post_id=comment.post_id,
+        visibility=event.visibility,
+        comment_id=comment.id,
+    )
+
+
+async def reaction_changed(session: AsyncSession, event: ReactionChanged) -> None:
+    if event.added:
+        await notify(
+            session,
+            actor_id=event.user_id,
+            targets=[(event.post_author_id, NotificationKind.reaction)],
+            post_id=event.post_id,
+            visibility=event.visibility,
+        )
+
+
+async def followed(session: AsyncSession, event: Followed) -> None:
+    if event.target is Target.user and event.new:
+        await notify(
+            session,
+            actor_id=event.follower_id,
+            targets=[(event.target_id, NotificationKind.follow)],
+        )
+
+
+def register() -> None:
+    events.subscribe(PostCreated, post_created)
+    events.subscribe(PostUpdated, post_updated)
+    events.subscribe(CommentAdded, comment_added)
+    events.subscribe(ReactionChanged, reaction_changed)
+    events.subscribe(Followed, followed)

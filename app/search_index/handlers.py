@@ -1,0 +1,26 @@
+"""What the search indexer is told beyond the post and comment events it reads anyway:
+people and accounts changed (an outbox row each, read by `app.search_index.indexer`)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.events import AccountChanged
+from app.core import events
+from app.outbox import events as outbox
+from app.users.events import UserChanged
+
+
+async def user_changed(session: AsyncSession, event: UserChanged) -> None:
+    await outbox.user_changed(session, user_id=event.user_id)
+
+
+async def account_changed(session: AsyncSession, event: AccountChanged) -> None:
+    await outbox.account_changed(
+        session, account_id=event.account_id, posts=event.restrictions_changed
+    )
+
+
+def register() -> None:
+    events.subscribe(UserChanged, user_changed)
+    events.subscribe(AccountChanged, account_changed)

@@ -8,9 +8,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import install_error_handlers
+from app.web.context import error_page
 from tests.checks import api_error, client_for, detail_fields, error_body, running_app
+from tests.conftest import test_settings
 from tests.factories import PASSWORD, api, make_user
+from tests.pages_helpers import browse_as, csrf_for, text_of
 
 
 async def test_unauthorized_has_error_shape(client: httpx.AsyncClient) -> None:
@@ -115,3 +120,44 @@ async def test_nul_character_is_never_a_server_error(
     response = await client.request(method, url, headers=sam.headers, **payload)
     if response.status_code >= 400:
         error_body(response, 422, "invalid_input")
+
+
+async def test_a_database_refusal_on_a_page_answers_the_error_page(
+    app: FastAPI, client: httpx.AsyncClient, backend: str
+) -> None:
+    """A form that PostgreSQL refuses (a NUL character) gets the site's error page, not JSON;
+    SQLite stores it, and the post is published."""
+    sam = await make_user(app, "sam")
+    browse_as(client, sam)
+    response = await client.post(
+        "/posts", data={"csrf_token": csrf_for(sam), "body": "nul \x00 byte"}
+    )
+    if backend == "sqlite":
+        assert response.status_code == 303
+        return
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "cannot be stored" in text_of(response.text)
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+async def test_a_database_conflict_answers_a_page_or_the_error_shape(accept: str) -> None:
+    """A unique index hit that the services' checks could not see (two identical creates at
+    once) is a 409: the error page for a browser, the error shape for an API client."""
+    application = FastAPI()
+    install_error_handlers(application, error_page=error_page)
+
+    @application.post("/race")
+    async def race() -> None:
+        raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed"))
+
+    application.state.settings = test_settings("sqlite+aiosqlite:///:memory:")
+    application.state.secret_key = "test-secret"
+    async with client_for(application) as c:
+        response = await c.post("/race", headers={"accept": accept})
+    if accept == "application/json":
+        error_body(response, 409, "conflict")
+    else:
+        assert response.status_code == 409
+        assert response.headers["content-type"].startswith("text/html")
+        assert "conflicts with data that already exists" in text_of(response.text)

@@ -562,3 +562,24 @@ async def test_following_what_does_not_exist_or_is_hidden_is_refused(
 ) -> None:
     await make_account(client, crew.sam, "Secret", confidential=True)
     await api_error(client, crew.dana, method, url, status)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/posts", {"body": "Deck attached", "attachments": [1]}),
+        ("PATCH", "/api/v1/posts/{id}", {"body": "Edited", "rating": 5}),
+        ("POST", "/api/v1/posts/{id}/comments", {"body": "Nice", "attachments": [1]}),
+    ],
+)
+async def test_unknown_fields_in_a_body_are_refused_not_dropped(
+    client: httpx.AsyncClient, crew: Crew, method: str, path: str, body: dict[str, object]
+) -> None:
+    post = await make_post(client, crew.sam, "A post to edit")
+    url = path.format(id=post["id"])
+    error = await api_error(client, crew.sam, method, url, 422, "validation_error", json=body)
+    unknown = sorted(set(body) - {"body"})
+    assert detail_fields(error) == [f"body.{name}" for name in unknown]
+    after = await api(client, crew.sam, "GET", f"/api/v1/posts/{post['id']}", 200)
+    assert after["body"] == "A post to edit"
+    assert after["comment_count"] == 0

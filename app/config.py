@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     allow_signup: bool = False
     demo: bool = False
     redis_url: str | None = None
+    # Everything Tandem keeps in Redis is named under this prefix (one Redis, several sites).
+    redis_prefix: str = Field(default="tandem:", min_length=1, max_length=64)
     meili_url: str | None = None
     meili_key: str | None = None
     meili_prefix: str = "tandem_"

@@ -68,6 +68,10 @@ async def running_app(database_url: str, **overrides: object) -> AsyncIterator[F
     """A second app on the test database with different settings (limits, signup)."""
     application = create_app(conftest.test_settings(database_url, **overrides))
     async with application.router.lifespan_context(application):
+        # Inside a test's rolled-back transaction, this app writes there too.
+        shared = conftest.isolated_sessions()
+        if shared is not None:
+            application.state.sessionmaker = shared
         yield application
 
 

@@ -1,18 +1,21 @@
 """Test fixtures: every API test runs once on SQLite and once on PostgreSQL.
 
-Databases are built by the Alembic migrations, one per backend per run; tables are emptied
-between tests. Services come from environment variables and are skipped when absent, unless
-TANDEM_TEST_REQUIRE_ALL=1 (CI), where a missing one fails the run.
+Databases are built by the Alembic migrations, one per backend per run (per xdist worker);
+each test runs inside a transaction that is rolled back at its end. Services come from
+environment variables and are skipped when absent, unless TANDEM_TEST_REQUIRE_ALL=1 (CI),
+where a missing one fails the run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +23,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.config import Settings
 from app.core.migrate import upgrade
@@ -122,6 +130,44 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
         yield application
 
 
+_isolated: list[async_sessionmaker[AsyncSession]] = []
+
+
+def isolated_sessions() -> async_sessionmaker[AsyncSession] | None:
+    """The sessions of the running test's rolled-back transaction (None outside one): a
+    second app the test starts (other settings) writes through them too."""
+    return _isolated[-1] if _isolated else None
+
+
+@asynccontextmanager
+async def rolled_back(application: FastAPI) -> AsyncIterator[None]:
+    """Everything `application` writes until the block ends happens inside one transaction
+    that is then rolled back: each unit of work the app commits only releases a savepoint.
+    The test's isolation, without emptying a table."""
+    engine: AsyncEngine = application.state.engine
+    previous = application.state.sessionmaker
+    async with engine.connect() as connection:
+        await connection.begin()
+        if engine.dialect.name == "sqlite":
+            # The driver runs in autocommit (see app.core.db): without BEGIN the first
+            # savepoint would open the transaction and its release would commit it.
+            await connection.exec_driver_sql("BEGIN")
+        sessions = async_sessionmaker(
+            bind=connection,
+            expire_on_commit=False,
+            autoflush=False,
+            join_transaction_mode="create_savepoint",
+        )
+        application.state.sessionmaker = sessions
+        _isolated.append(sessions)
+        try:
+            yield
+        finally:
+            _isolated.remove(sessions)
+            application.state.sessionmaker = previous
+            await connection.rollback()
+
+
 async def _empty_tables(application: FastAPI) -> None:
     engine = application.state.engine
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
@@ -134,9 +180,18 @@ async def _empty_tables(application: FastAPI) -> None:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the app; what the test writes is rolled back after it. A test
+    marked `commits` (several connections racing, row locks, commit order) commits for real
+    and the tables are emptied after it."""
+    commits = request.node.get_closest_marker("commits") is not None
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
-    await _empty_tables(app)
+    async with contextlib.AsyncExitStack() as stack:
+        if not commits:
+            await stack.enter_async_context(rolled_back(app))
+        yield await stack.enter_async_context(
+            httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        )
+    if commits:
+        await _empty_tables(app)
     app.state.login_limiter.reset()

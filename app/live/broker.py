@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger("tandem.live")
 
-BROKER_CHANNEL = "tandem:live"
+BROKER_CHANNEL = "live"
 
 
 class BrokerUnavailable(RuntimeError):
@@ -74,8 +74,9 @@ class RedisBroker:
 
     name = "redis"
 
-    def __init__(self, url: str, *, channel: str = BROKER_CHANNEL) -> None:
-        self._channel = channel
+    def __init__(self, url: str, *, prefix: str = "tandem:") -> None:
+        # Every Tandem sharing this Redis under the same prefix shares the live events.
+        self._channel = prefix + BROKER_CHANNEL
         self._redis = redis.Redis.from_url(
             url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
         )
@@ -115,5 +116,5 @@ class RedisBroker:
         await self._redis.aclose()
 
 
-def make_broker(redis_url: str | None) -> Broker:
-    return RedisBroker(redis_url) if redis_url else InProcessBroker()
+def make_broker(redis_url: str | None, *, prefix: str = "tandem:") -> Broker:
+    return RedisBroker(redis_url, prefix=prefix) if redis_url else InProcessBroker()

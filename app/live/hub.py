@@ -80,9 +80,10 @@ class Envelope:
 class Connection:
     # Slots: thousands of these live in one process, most of them idle.
     __slots__ = (
+        "_busy",
         "_held",
+        "_holds",
         "_queue",
-        "_replaying",
         "_sender",
         "_sent_live",
         "_tasks",
@@ -122,8 +123,11 @@ class Connection:
         # is something to send: an idle connection costs no task of its own.
         self._queue: deque[str] = deque()
         self._sender: asyncio.Task[None] | None = None
-        self._replaying = False
+        # While a replay or a re-subscription runs (`_holds` > 0), live events wait in
+        # `_held`: they are judged afterwards, in order, by what the user may see then.
+        self._holds = 0
         self._held: list[Envelope] = []
+        self._busy = asyncio.Lock()
         # Ids sent live since the last replay (so a replay skips them), kept short.
         self._sent_live: deque[int] = deque(maxlen=SENT_LIVE_KEPT)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -136,17 +140,34 @@ class Connection:
                 self.close(CLOSE_UNAUTHORIZED)
             return
         if envelope.type == events.SUBSCRIPTIONS_CHANGED:
-            self.spawn(self.refresh(after=envelope.seq))
+            # Held from this event on, not from when the refresh task starts: an event
+            # routed meanwhile must not reach a viewer who may no longer see it.
+            self._holds += 1
+            self.spawn(self._refresh_then_release(after=envelope.seq))
             return
-        if self._replaying:
+        if self._holds:
             self._held.append(envelope)
             return
+        self._deliver(envelope)
+
+    def _deliver(self, envelope: Envelope) -> None:
         if envelope.seq <= self.cursor:
             return
         self.cursor = envelope.seq
         if self._wanted(envelope):
             self._sent_live.append(envelope.seq)
             self._put_nowait(envelope.message)
+
+    def _release(self) -> None:
+        """One hold less; the last one delivers what waited, in order, on the channels the
+        connection listens to now."""
+        self._holds -= 1
+        if self._holds:
+            return
+        held, self._held = sorted(self._held, key=lambda e: e.seq), []
+        for envelope in held:
+            if not self.channels.isdisjoint(envelope.channels):
+                self._deliver(envelope)
 
     def _wanted(self, envelope: Envelope) -> bool:
         return envelope.type in events.CLIENT_TYPES and service.may_see(
@@ -220,33 +241,42 @@ class Connection:
     async def resume(self, after: int) -> None:
         """Send every event after `after` this connection should get, in order, then go on
         live; live events arriving meanwhile are held and sent after, without duplicates."""
-        self._replaying = True
+        self._holds += 1
         try:
-            async with transaction(self.hub.sessionmaker) as session:
-                await outbox.sequence_pending(session)
-            position, sent_live = after, set(self._sent_live)
-            while not self.closing:
-                async with transaction(self.hub.sessionmaker, write=False) as session:
-                    page = await outbox.read_for_channels(
-                        session, self.channels, position, limit=REPLAY_PAGE
-                    )
-                for event in page:
-                    envelope = Envelope.of(event)
-                    if envelope.seq not in sent_live and self._wanted(envelope):
-                        await self._put(envelope.message)
-                    position = envelope.seq
-                if len(page) < REPLAY_PAGE:
-                    break
-            self.cursor = max(self.cursor, position)
+            async with self._busy:
+                await self._replay(after)
         finally:
-            self._replaying = False
-            held, self._held = self._held, []
-            for envelope in held:
-                self.offer(envelope)
+            self._release()
+
+    async def _replay(self, after: int) -> None:
+        async with transaction(self.hub.sessionmaker) as session:
+            await outbox.sequence_pending(session)
+        position, sent_live = after, set(self._sent_live)
+        while not self.closing:
+            async with transaction(self.hub.sessionmaker, write=False) as session:
+                page = await outbox.read_for_channels(
+                    session, self.channels, position, limit=REPLAY_PAGE
+                )
+            for event in page:
+                envelope = Envelope.of(event)
+                if envelope.seq not in sent_live and self._wanted(envelope):
+                    await self._put(envelope.message)
+                position = envelope.seq
+            if len(page) < REPLAY_PAGE:
+                break
+        self.cursor = max(self.cursor, position)
+
+    async def _refresh_then_release(self, *, after: int) -> None:
+        try:
+            async with self._busy:
+                await self.refresh(after=after)
+        finally:
+            self._release()
 
     async def refresh(self, *, after: int) -> None:
-        """Reload what the user may see and follows after a change (event `after`), and send
-        what was published meanwhile on channels that are new."""
+        """Reload what the user may see and follows after a change (event `after`); what was
+        published since on channels that are new joins the held events, to be delivered in
+        order with them."""
         async with transaction(self.hub.sessionmaker, write=False) as session:
             self.viewer = await load_viewer(session, self.user)
             channels = await service.subscriptions(session, self.viewer) | self.watched
@@ -256,14 +286,10 @@ class Connection:
             self.hub.move(self, old, channels)
             added = channels - old
             missed = await outbox.read_for_channels(session, added, after) if added else []
-        sent_live = set(self._sent_live)
-        for event in missed:
-            envelope = Envelope.of(event)
-            # Sent already if it was also on an old channel or arrived live after the move.
-            if old.isdisjoint(envelope.channels) and envelope.seq not in sent_live:
-                if self._wanted(envelope):
-                    self._sent_live.append(envelope.seq)
-                    await self._put(envelope.message)
+        # An event also on an old channel was routed here live, and is held already.
+        self._held.extend(
+            envelope for envelope in map(Envelope.of, missed) if old.isdisjoint(envelope.channels)
+        )
 
 
 class Hub:

@@ -45,7 +45,7 @@ async def running(
 ) -> AsyncIterator[Live]:
     """The broker, this process's hub (when it serves sockets) and its dispatcher (when
     `settings.dispatcher`), running until the block ends."""
-    broker = make_broker(settings.redis_url)
+    broker = make_broker(settings.redis_url, prefix=settings.redis_prefix)
     hub = Hub(
         sessionmaker,
         broker,

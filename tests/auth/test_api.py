@@ -46,8 +46,8 @@ async def with_password(app: FastAPI, handle: str) -> Person:
 
 
 async def rows(app: FastAPI, sql: str) -> list[tuple[Any, ...]]:
-    async with app.state.engine.connect() as conn:
-        return [tuple(r) for r in await conn.execute(text(sql))]
+    async with transaction(app.state.sessionmaker, write=False) as session:
+        return [tuple(r) for r in await session.execute(text(sql))]
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import install_error_handlers
 from app.web.context import error_page
+from tests import conftest
 from tests.checks import api_error, client_for, detail_fields, error_body, running_app
-from tests.conftest import test_settings
 from tests.factories import PASSWORD, api, make_user
 from tests.pages_helpers import browse_as, csrf_for, text_of
 
@@ -151,7 +151,7 @@ async def test_a_database_conflict_answers_a_page_or_the_error_shape(accept: str
     async def race() -> None:
         raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed"))
 
-    application.state.settings = test_settings("sqlite+aiosqlite:///:memory:")
+    application.state.settings = conftest.test_settings("sqlite+aiosqlite:///:memory:")
     application.state.secret_key = "test-secret"
     async with client_for(application) as c:
         response = await c.post("/race", headers={"accept": accept})

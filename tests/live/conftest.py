@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -107,6 +107,24 @@ async def receive_until(
         message = await receive(ws, max(0.01, deadline - loop.time()))
         if message["type"] == type and all(message["data"].get(k) == v for k, v in data.items()):
             return message
+
+
+async def until_delivered(
+    ws: ClientConnection,
+    make_post: Callable[[], Awaitable[dict[str, Any]]],
+    *,
+    attempts: int = 20,
+    wait: float = 0.5,
+) -> dict[str, Any]:
+    """Post (with `make_post`) until one of the posts reaches `ws`: for a change the socket
+    does not acknowledge (a `watch` message), polling with a deadline instead of a sleep."""
+    for _ in range(attempts):
+        post = await make_post()
+        try:
+            return await receive_until(ws, "post.created", timeout=wait, id=post["id"])
+        except TimeoutError:
+            continue
+    raise AssertionError(f"no post reached the socket within {attempts} attempts")
 
 
 async def nothing_more(ws: ClientConnection, within: float = 1.0) -> list[dict[str, Any]]:

@@ -17,6 +17,11 @@ from typing import Any
 import httpx
 
 STARTUP_TIMEOUT = 30.0
+# How long the test servers wait for a socket's `auth` message (5 s in production).
+AUTH_TIMEOUT = 1.0
+# The processes one test process starts share live events through Redis; those of other
+# test processes (xdist workers, other runs on this machine) must not hear them.
+REDIS_PREFIX = {"TANDEM_REDIS_PREFIX": f"tandem-test-{os.getpid()}:"}
 _names = count(1)
 
 
@@ -61,6 +66,8 @@ class AppServer:
             "TANDEM_ALLOW_SIGNUP": "true",
             "TANDEM_AUTO_MIGRATE": "false",
             "TANDEM_OUTBOX_POLL_SECONDS": "0.2",
+            "TANDEM_LIVE_AUTH_TIMEOUT_SECONDS": str(AUTH_TIMEOUT),
+            **REDIS_PREFIX,
             # The live tests do not search; PostgreSQL would otherwise require Meilisearch.
             "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / f"search-{self.port}.db"),
             **self.env,
@@ -128,6 +135,7 @@ class WorkerProcess:
             "TANDEM_SECRET_KEY": "live-test-secret",
             "TANDEM_AUTO_MIGRATE": "false",
             "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / "search-worker.db"),
+            **REDIS_PREFIX,
             **self.env,
         }
         self.log_path = self.log_dir / f"worker-{next(_names)}.log"

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 import orjson
+import pytest
 from fastapi import FastAPI
 
 from app.core.db import transaction
@@ -22,6 +23,7 @@ async def _emit(app: FastAPI, n: int, tag: str) -> None:
             await outbox.emit(session, type="test", data={"tag": tag, "i": i}, channels=["t"])
 
 
+@pytest.mark.commits
 async def test_concurrent_dispatchers_publish_every_event_once_in_order(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -63,6 +65,7 @@ async def test_concurrent_dispatchers_publish_every_event_once_in_order(
         assert order == list(range(40))
 
 
+@pytest.mark.commits
 async def test_sequence_numbers_follow_commit_order(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
+from app.auth import passwords
 from app.auth.pages import router as auth_pages
 from app.auth.ratelimit import LoginLimiter
 from app.auth.routes import router as auth_router
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_key = secret_key
+    passwords.configure(settings)
     app.state.login_limiter = LoginLimiter(
         per_email=settings.login_attempts_per_email,
         per_client=settings.login_attempts_per_client,

@@ -11,8 +11,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
+from app.auth import passwords
 from app.auth.models import ApiToken
-from app.auth.passwords import verify_password
 from app.auth.ratelimit import LoginLimiter
 from app.core.db import dialect_name, utcnow
 from app.core.errors import RateLimited, Unauthorized
@@ -108,9 +108,13 @@ async def login(
             "Too many sign-in attempts; try again later.", headers={"Retry-After": str(wait)}
         )
     user = await users_repo.by_email(session, email_key)
-    if not verify_password(user.password_hash if user else None, password) or (
-        user is None or not user.is_active
+    stored = user.password_hash if user else None
+    if not await passwords.verify_password(stored, password) or (
+        user is None or stored is None or not user.is_active
     ):
         limiter.failed(email=email_key, client=client)
         raise Unauthorized("The email or password is wrong.", code="bad_credentials")
+    if passwords.needs_rehash(stored):
+        # Only now is the password at hand: a hash of an older cost moves to today's.
+        user.password_hash = await passwords.hash_password(password)
     return await issue_token(session, user=user, ttl_hours=ttl_hours)

@@ -27,7 +27,7 @@ async def create(session: AsyncSession, *, data: UserCreate) -> User:
         role=data.role.value,
         title=data.title,
         bio=data.bio,
-        password_hash=passwords.hash_password(data.password) if data.password else None,
+        password_hash=await passwords.hash_password(data.password) if data.password else None,
     )
     session.add(user)
     await session.flush()

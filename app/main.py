@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 gc.freeze()
                 yield
         finally:
+            await app.state.login_limiter.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -113,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_email=settings.login_attempts_per_email,
         per_client=settings.login_attempts_per_client,
         window=settings.login_window_seconds,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
     )
     install_error_handlers(app, error_page=error_page)
 

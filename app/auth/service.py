@@ -13,7 +13,7 @@ from sqlalchemy.sql.expression import Executable
 
 from app.auth import passwords
 from app.auth.models import ApiToken
-from app.auth.ratelimit import LoginLimiter
+from app.auth.ratelimit import LoginLimiter, TooManyAttempts
 from app.core.db import dialect_name, utcnow
 from app.core.errors import RateLimited, Unauthorized
 from app.core.visibility import Viewer, membership_columns, viewer_from_columns
@@ -102,18 +102,21 @@ async def login(
 ) -> str:
     """Check the password and issue a token; failed attempts are rate-limited."""
     email_key = email.strip().lower()
-    wait = limiter.retry_after(email=email_key, client=client)
-    if wait is not None:
+    try:
+        # Counted from now on, and given back only if the password is right.
+        attempt = await limiter.reserve(email=email_key, client=client)
+    except TooManyAttempts as exc:
         raise RateLimited(
-            "Too many sign-in attempts; try again later.", headers={"Retry-After": str(wait)}
-        )
+            "Too many sign-in attempts; try again later.",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     user = await users_repo.by_email(session, email_key)
     stored = user.password_hash if user else None
     if not await passwords.verify_password(stored, password) or (
         user is None or stored is None or not user.is_active
     ):
-        limiter.failed(email=email_key, client=client)
         raise Unauthorized("The email or password is wrong.", code="bad_credentials")
+    await attempt.succeeded()
     if passwords.needs_rehash(stored):
         # Only now is the password at hand: a hash of an older cost moves to today's.
         user.password_hash = await passwords.hash_password(password)

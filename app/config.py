@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     allow_signup: bool = False
     demo: bool = False
     redis_url: str | None = None
-    # Everything Tandem keeps in Redis is named under this prefix (one Redis, several sites).
+    # Prefix of every key and channel Tandem keeps in Redis, so deployments (and test runs)
+    # can share one.
     redis_prefix: str = Field(default="tandem:", min_length=1, max_length=64)
     meili_url: str | None = None
     meili_key: str | None = None
@@ -37,6 +38,11 @@ class Settings(BaseSettings):
     login_attempts_per_email: int = Field(default=10, ge=1)
     login_attempts_per_client: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # Argon2id cost of new password hashes; the defaults are argon2-cffi's (RFC 9106's "low
+    # memory" profile). Existing hashes keep verifying, whatever cost made them.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
     max_import_bytes: int = Field(default=5_000_000, ge=1)
     # PostgreSQL connections per process. Size it to the database's cores, not to the
     # requests in flight: on two cores, 5 per worker served 926 feed pages/s and 10 served
@@ -50,6 +56,15 @@ class Settings(BaseSettings):
     live_send_timeout_seconds: float = Field(default=10.0, gt=0)
     # How long a socket without the session cookie has to send its `auth` message.
     live_auth_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_lanes(self) -> Settings:
+        # Argon2 needs 8 KiB per lane; refuse at start rather than at the first hash.
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            raise ValueError(
+                "TANDEM_ARGON2_MEMORY_KIB must be at least 8 x TANDEM_ARGON2_PARALLELISM"
+            )
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -1739,7 +1739,7 @@ async def seed(
     now = utcnow()
     plan = _plan(now)
     # Argon2 is deliberately slow: hash once and share the hash between all demo users.
-    password_hash = hash_password(DEMO_PASSWORD)
+    password_hash = await hash_password(DEMO_PASSWORD)
     people, customers = await _setup(sessionmaker, now, password_hash, progress)
     viewers = await _follow(sessionmaker, plan, people, customers, now, progress)
     await _timeline(sessionmaker, plan, people, viewers, progress)

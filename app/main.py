@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
+from app.auth import passwords
 from app.auth.pages import router as auth_pages
 from app.auth.ratelimit import LoginLimiter
 from app.auth.routes import router as auth_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 gc.freeze()
                 yield
         finally:
+            await app.state.login_limiter.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -108,10 +110,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_key = secret_key
+    passwords.configure(settings)
     app.state.login_limiter = LoginLimiter(
         per_email=settings.login_attempts_per_email,
         per_client=settings.login_attempts_per_client,
         window=settings.login_window_seconds,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
     )
     install_error_handlers(app, error_page=error_page)
 

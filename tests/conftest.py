@@ -110,6 +110,11 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         # The in-process API tests read no live events; the live tests run real servers
         # with their dispatchers, and drive dispatchers of their own.
         "dispatcher": False,
+        # The cheapest Argon2id that argon2 accepts (8 KiB per lane): tests check what is done
+        # with a hash, not its strength, and production's cost would take most of their time.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "argon2_parallelism": 1,
         # PostgreSQL needs Meilisearch in production; tests that do not search use an FTS5
         # file (tests/search_api gives each test its own engine).
         **(

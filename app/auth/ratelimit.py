@@ -1,56 +1,252 @@
-"""Sliding-window counters for failed logins, per email and per client address."""
+"""Failed-login limits per email and per client address, over a moving window.
+
+An attempt takes its place in both windows before its password is checked, in one atomic
+step, and gives it back once the password proved right. So guesses sent in parallel cannot
+all pass a check made before any of them has failed, and successful logins are not counted.
+
+With Redis the windows are shared by every worker; without it they live in this process. If
+Redis fails, this process's windows stand in (with a warning) until it answers again: an
+outage weakens the limit to one per worker instead of lifting it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
+import secrets
 import time
-from collections import deque
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+log = logging.getLogger("tandem.auth")
+
+# (key, most attempts allowed in the window)
+Windows = Sequence[tuple[str, int]]
+
+# After a Redis failure, how long logins use this process's windows before Redis is tried
+# again: a dead server then costs one failed connection per interval, not one per login.
+REDIS_RETRY_SECONDS = 5.0
 
 
-class SlidingWindow:
-    """At most `limit` hits per key in any `window` seconds (in this process)."""
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
 
-    def __init__(self, *, limit: int, window: float) -> None:
-        self.limit = limit
+
+class MemoryWindows:
+    """Moving windows in this process; a key goes once its latest attempt is out of the window."""
+
+    def __init__(self, window: float) -> None:
         self.window = window
-        self._hits: dict[str, deque[float]] = {}
+        # Keys by their latest reservation, oldest first, so the expired ones are at the front;
+        # each key's attempts (id -> time) are in the order they came.
+        self._keys: OrderedDict[str, OrderedDict[str, float]] = OrderedDict()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        return hits
-
-    def retry_after(self, key: str) -> int | None:
-        """Seconds until `key` may try again, or None if it may now."""
+    def reserve(self, windows: Windows, attempt: str) -> float:
+        """Count `attempt` in every window, or in none: 0, else the seconds until all have room."""
         now = time.monotonic()
-        hits = self._recent(key, now)
-        if len(hits) < self.limit:
-            if not hits:
-                self._hits.pop(key, None)
-            return None
-        return max(1, math.ceil(hits[0] + self.window - now))
+        horizon = now - self.window
+        self._drop_expired(horizon)
+        wait = 0.0
+        for key, limit in windows:
+            attempts = self._keys.get(key)
+            if attempts is None:
+                continue
+            while attempts and next(iter(attempts.values())) <= horizon:
+                attempts.popitem(last=False)
+            if len(attempts) >= limit:
+                wait = max(wait, next(iter(attempts.values())) - horizon)
+        if wait:
+            return wait
+        for key, _limit in windows:
+            self._keys.setdefault(key, OrderedDict())[attempt] = now
+            self._keys.move_to_end(key)
+        return 0.0
 
-    def hit(self, key: str) -> None:
-        self._recent(key, time.monotonic()).append(time.monotonic())
+    def release(self, keys: Sequence[str], attempt: str) -> None:
+        for key in keys:
+            attempts = self._keys.get(key)
+            if attempts is not None:
+                attempts.pop(attempt, None)
+                if not attempts:
+                    del self._keys[key]
 
-    def reset(self) -> None:
-        self._hits.clear()
+    def _drop_expired(self, horizon: float) -> None:
+        while self._keys:
+            attempts = next(iter(self._keys.values()))
+            if attempts and next(reversed(attempts.values())) > horizon:
+                return
+            self._keys.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def clear(self) -> None:
+        self._keys.clear()
+
+
+# Sorted sets of attempt ids scored by the time they came, in ms of the Redis server's clock
+# (one clock for all workers). Expired ids are removed first; a set lives `window` past its
+# latest attempt, and holds at most `limit` ids.
+_RESERVE = """
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local window = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+    if redis.call('ZCARD', key) >= tonumber(ARGV[2 + i]) then
+        local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+        wait = math.max(wait, tonumber(oldest[2]) + window - now)
+    end
+end
+if wait > 0 then
+    return wait
+end
+for _, key in ipairs(KEYS) do
+    redis.call('ZADD', key, now, ARGV[2])
+    redis.call('PEXPIRE', key, window)
+end
+return 0
+"""
+
+
+class RedisWindows:
+    """The same windows in Redis, shared by every process that uses the same prefix."""
+
+    def __init__(self, url: str, *, prefix: str, window: float) -> None:
+        self.prefix = prefix
+        self._window_ms = max(1, round(window * 1000))
+        # A login waits on Redis, so it must answer fast or be skipped: short timeouts, and
+        # one immediate retry only, for a pooled connection the server has closed.
+        self._redis = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=0.5,
+            socket_timeout=0.5,
+            retry=Retry(NoBackoff(), 1),
+            health_check_interval=30,
+        )
+        self._reserve = self._redis.register_script(_RESERVE)
+
+    async def reserve(self, windows: Windows, attempt: str) -> float:
+        waited_ms = await self._reserve(
+            keys=[self.prefix + key for key, _limit in windows],
+            args=[self._window_ms, attempt, *(limit for _key, limit in windows)],
+        )
+        return int(waited_ms) / 1000
+
+    async def release(self, keys: Sequence[str], attempt: str) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zrem(self.prefix + key, attempt)
+            await pipe.execute()
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+class Reservation:
+    """One login attempt's place in its windows."""
+
+    def __init__(
+        self, limiter: LoginLimiter, keys: Sequence[str], attempt: str, *, shared: bool
+    ) -> None:
+        self._limiter = limiter
+        self._keys = keys
+        self._attempt = attempt
+        self._shared = shared
+
+    async def succeeded(self) -> None:
+        """The password was right: the attempt no longer counts."""
+        await self._limiter._release(self._keys, self._attempt, shared=self._shared)
 
 
 class LoginLimiter:
-    def __init__(self, *, per_email: int, per_client: int, window: float) -> None:
-        self.emails = SlidingWindow(limit=per_email, window=window)
-        self.clients = SlidingWindow(limit=per_client, window=window)
+    def __init__(
+        self,
+        *,
+        per_email: int,
+        per_client: int,
+        window: float,
+        redis_url: str | None = None,
+        redis_prefix: str = "tandem:",
+    ) -> None:
+        self.per_email = per_email
+        self.per_client = per_client
+        self.memory = MemoryWindows(window)
+        self.redis = (
+            RedisWindows(redis_url, prefix=redis_prefix, window=window) if redis_url else None
+        )
+        self._redis_retry_at = 0.0
+        self._redis_down = False
 
-    def retry_after(self, *, email: str, client: str) -> int | None:
-        waits = [w for w in (self.emails.retry_after(email), self.clients.retry_after(client)) if w]
-        return max(waits) if waits else None
+    async def reserve(self, *, email: str, client: str) -> Reservation:
+        """Count an attempt by `email` from `client`; TooManyAttempts if either has no room."""
+        windows = (
+            (_key("email", email), self.per_email),
+            (_key("client", client), self.per_client),
+        )
+        attempt = secrets.token_hex(8)
+        shared = False
+        if self.redis is not None and time.monotonic() >= self._redis_retry_at:
+            try:
+                wait = await self.redis.reserve(windows, attempt)
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+            else:
+                shared = True
+                self._redis_answered()
+        if not shared:
+            wait = self.memory.reserve(windows, attempt)
+        if wait > 0:
+            raise TooManyAttempts(max(1, math.ceil(wait)))
+        return Reservation(self, [key for key, _limit in windows], attempt, shared=shared)
 
-    def failed(self, *, email: str, client: str) -> None:
-        self.emails.hit(email)
-        self.clients.hit(client)
+    async def _release(self, keys: Sequence[str], attempt: str, *, shared: bool) -> None:
+        if not shared or self.redis is None:
+            self.memory.release(keys, attempt)
+            return
+        try:
+            await self.redis.release(keys, attempt)
+        except (RedisError, OSError) as exc:
+            # The attempt stays counted until the window passes: the login itself succeeded.
+            self._redis_failed(exc)
+
+    def _redis_failed(self, exc: Exception) -> None:
+        self._redis_retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+        if not self._redis_down:
+            self._redis_down = True
+            log.warning(
+                "login limits: Redis is unavailable (%s); counting in this process only "
+                "until it answers again",
+                exc,
+            )
+
+    def _redis_answered(self) -> None:
+        if self._redis_down:
+            self._redis_down = False
+            log.warning("login limits: Redis answers again; the limits are shared once more")
+
+    def keys_kept(self) -> int:
+        """How many keys this process's windows hold now."""
+        return len(self.memory)
 
     def reset(self) -> None:
-        self.emails.reset()
-        self.clients.reset()
+        """Forget this process's windows (Redis keys expire on their own)."""
+        self.memory.clear()
+
+    async def aclose(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+def _key(kind: str, value: str) -> str:
+    # A digest: no email or address is readable in Redis, and every key has the same length.
+    return f"login:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"

@@ -11,10 +11,10 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 
+from app.auth import passwords
 from app.auth.events import SessionRevoked
 from app.auth.models import ApiToken
-from app.auth.passwords import verify_password
-from app.auth.ratelimit import LoginLimiter
+from app.auth.ratelimit import LoginLimiter, TooManyAttempts
 from app.core import events
 from app.core.db import dialect_name, utcnow
 from app.core.errors import RateLimited, Unauthorized
@@ -103,15 +103,22 @@ async def login(
 ) -> str:
     """Check the password and issue a token; failed attempts are rate-limited."""
     email_key = email.strip().lower()
-    wait = limiter.retry_after(email=email_key, client=client)
-    if wait is not None:
+    try:
+        # Counted from now on, and given back only if the password is right.
+        attempt = await limiter.reserve(email=email_key, client=client)
+    except TooManyAttempts as exc:
         raise RateLimited(
-            "Too many sign-in attempts; try again later.", headers={"Retry-After": str(wait)}
-        )
+            "Too many sign-in attempts; try again later.",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     user = await users.by_email(session, email_key)
-    if not verify_password(user.password_hash if user else None, password) or (
-        user is None or not user.is_active
+    stored = user.password_hash if user else None
+    if not await passwords.verify_password(stored, password) or (
+        user is None or stored is None or not user.is_active
     ):
-        limiter.failed(email=email_key, client=client)
         raise Unauthorized("The email or password is wrong.", code="bad_credentials")
+    await attempt.succeeded()
+    if passwords.needs_rehash(stored):
+        # Only now is the password at hand: a hash of an older cost moves to today's.
+        user.password_hash = await passwords.hash_password(password)
     return await issue_token(session, user=user, ttl_hours=ttl_hours)

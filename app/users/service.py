@@ -28,7 +28,7 @@ async def create(session: AsyncSession, *, data: UserCreate) -> User:
         role=data.role,
         title=data.title,
         bio=data.bio,
-        password_hash=passwords.hash_password(data.password) if data.password else None,
+        password_hash=await passwords.hash_password(data.password) if data.password else None,
     )
     session.add(user)
     await session.flush()

@@ -26,6 +26,7 @@ from app.main import create_app
 from app.users.models import Department
 from tests.conftest import run_sync, service_url, test_settings
 from tests.factories import PASSWORD, Person, api, make_account, make_post, make_user
+from tests.live.servers import CHEAP_HASHING
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -156,6 +157,7 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) ->
         "TANDEM_SECRET_KEY": "browser-test-secret",
         "TANDEM_AUTO_MIGRATE": "false",
         "TANDEM_ALLOW_SIGNUP": "false",
+        **CHEAP_HASHING,
     }
     log = (tmp / "server.log").open("w")
     server = subprocess.Popen(

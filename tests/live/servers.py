@@ -22,6 +22,12 @@ AUTH_TIMEOUT = 1.0
 # The processes one test process starts share live events through Redis; those of other
 # test processes (xdist workers, other runs on this machine) must not hear them.
 REDIS_PREFIX = {"TANDEM_REDIS_PREFIX": f"tandem-test-{os.getpid()}:"}
+# The cheapest Argon2id (as in tests.conftest.test_settings): signing up is not under test.
+CHEAP_HASHING = {
+    "TANDEM_ARGON2_TIME_COST": "1",
+    "TANDEM_ARGON2_MEMORY_KIB": "8",
+    "TANDEM_ARGON2_PARALLELISM": "1",
+}
 _names = count(1)
 
 
@@ -68,6 +74,7 @@ class AppServer:
             "TANDEM_OUTBOX_POLL_SECONDS": "0.2",
             "TANDEM_LIVE_AUTH_TIMEOUT_SECONDS": str(AUTH_TIMEOUT),
             **REDIS_PREFIX,
+            **CHEAP_HASHING,
             # The live tests do not search; PostgreSQL would otherwise require Meilisearch.
             "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / f"search-{self.port}.db"),
             **self.env,
@@ -136,6 +143,7 @@ class WorkerProcess:
             "TANDEM_AUTO_MIGRATE": "false",
             "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / "search-worker.db"),
             **REDIS_PREFIX,
+            **CHEAP_HASHING,
             **self.env,
         }
         self.log_path = self.log_dir / f"worker-{next(_names)}.log"

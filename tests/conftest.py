@@ -39,6 +39,30 @@ REQUIRE_ALL = os.environ.get("TANDEM_TEST_REQUIRE_ALL") == "1"
 T = TypeVar("T")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`) a file's tests share a worker, so its module
+    servers start once; the browser tests share one server and browser, so one worker."""
+    for item in items:
+        path = item.path.relative_to(Path(__file__).parent)
+        group = "browser" if path.parts[0] == "browser" else str(path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line for the skipped tests (what they need), instead of a line each."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    listed = ", ".join(f"{n} because {why}" for why, n in sorted(reasons.items()))
+    terminalreporter.write_line(f"skipped {len(skipped)}: {listed}")
+
+
 def service_url(var: str) -> str:
     """The URL in `var`; skip the test without it (fail under TANDEM_TEST_REQUIRE_ALL=1)."""
     url = os.environ.get(var)

@@ -7,6 +7,7 @@ docs/architecture.md draws the layers these rules keep.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -284,3 +285,34 @@ def test_a_violation_would_be_found(tmp_path: Path) -> None:
     planted = ast.parse("from app.posts import service\nfrom app.core import db\n")
     targets = [t for node in planted.body for t in _imported("app.core.fake", node)]  # type: ignore[arg-type]
     assert targets == ["app.posts.service", "app.core.db"]
+
+
+def _documented_events() -> dict[str, list[str]]:
+    """The event table of docs/architecture.md: event -> the domains handling it, in order."""
+    table: dict[str, list[str]] = {}
+    for line in (ROOT / "docs" / "architecture.md").read_text().splitlines():
+        match = re.match(r"\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", line)
+        if match:
+            handled = re.sub(r"\([^)]*\)", "", match.group(2))
+            table[match.group(1)] = [part.strip() for part in handled.split(",")]
+    return table
+
+
+def test_the_event_table_matches_the_handlers() -> None:
+    import importlib
+
+    from app.core.events import DomainEvent, handlers_of
+    from app.handlers import install
+
+    install()
+    subscribed: dict[str, list[str]] = {}
+    for module in sorted(m for m in modules() if m.endswith(".events") and domain_of(m)):
+        for value in vars(importlib.import_module(module)).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, DomainEvent)
+                and value.__module__ == module
+            ):
+                domains = [h.__module__.split(".")[1] for h in handlers_of(value)]
+                subscribed[value.__name__] = [d.replace("search_index", "search") for d in domains]
+    assert _documented_events() == subscribed

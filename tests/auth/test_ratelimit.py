@@ -110,6 +110,7 @@ async def test_failures_on_one_worker_limit_the_other(
     assert first.state.login_limiter.keys_kept() == second.state.login_limiter.keys_kept() == 0
 
 
+@pytest.mark.commits
 async def test_parallel_guesses_across_workers_get_only_the_limit(
     app: FastAPI, workers: tuple[FastAPI, FastAPI]
 ) -> None:
@@ -212,6 +213,7 @@ async def test_memory_windows_limit_and_then_let_go() -> None:
     await limiter.reserve(email="sam@example.com", client="10.0.0.1")
 
 
+@pytest.mark.commits
 async def test_parallel_guesses_in_one_process_get_only_the_limit(
     app: FastAPI, client: httpx.AsyncClient, database_url: str
 ) -> None:

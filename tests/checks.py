@@ -17,7 +17,11 @@ from tests.factories import Person, api
 def error_body(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
     """Check that `response` is `status` in the one error shape; return its `error` object."""
     assert response.status_code == status, (response.status_code, response.text)
-    body = response.json()
+    return error_of(response.json(), code)
+
+
+def error_of(body: Any, code: str | None = None) -> dict[str, Any]:
+    """Check that a decoded body is the one error shape (with `code`); its `error` object."""
     assert set(body) == {"error"}, body
     error: dict[str, Any] = body["error"]
     assert set(error) == {"code", "message", "details"}, error

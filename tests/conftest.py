@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.config import Settings
+from app.core.db import transaction
 from app.core.migrate import upgrade
 from app.main import create_app
 from app.models import Base
@@ -195,6 +196,13 @@ async def rolled_back(application: FastAPI) -> AsyncIterator[None]:
             _isolated.remove(sessions)
             application.state.sessionmaker = previous
             await connection.rollback()
+
+
+@pytest.fixture
+async def db(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session inside the test's rolled-back transaction, for tests at the service level."""
+    async with rolled_back(app), transaction(app.state.sessionmaker) as session:
+        yield session
 
 
 async def _empty_tables(application: FastAPI) -> None:

@@ -76,6 +76,29 @@ async def api(
     return response.json()
 
 
+async def signup(
+    client: httpx.AsyncClient, prefix: str = "u", *, department: str = "sales"
+) -> Person:
+    """A user signed up through the HTTP API (a server in another process: the live tests)."""
+    handle = f"{prefix}{next(_seq)}"
+    body = await api(
+        client,
+        None,
+        "POST",
+        "/api/v1/auth/signup",
+        201,
+        json={
+            "email": f"{handle}@example.com",
+            "password": PASSWORD,
+            "display_name": handle.title(),
+            "handle": handle,
+            "department": department,
+        },
+    )
+    user = body["user"]
+    return Person(user["id"], user["handle"], user["email"], body["access_token"], department)
+
+
 async def make_account(
     client: httpx.AsyncClient, who: Person, name: str, **fields: Any
 ) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from tests.checks import api_error, error_of
 from tests.factories import Person, api
 
 
@@ -41,13 +42,7 @@ async def walk(client: httpx.AsyncClient, who: Person, url: str, *, limit: int) 
 
 def assert_error(body: Any, code: str) -> None:
     """`body` is the one API error shape with this code."""
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "details"}, body
-    assert error["code"] == code, body
-    assert isinstance(error["message"], str), body
-    assert error["message"], body
-    assert isinstance(error["details"], list), body
+    error_of(body, code)
 
 
 async def expect_error(
@@ -60,6 +55,4 @@ async def expect_error(
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Call the API expecting an error answer; return its body."""
-    body: dict[str, Any] = await api(client, who, method, url, status, **kwargs)
-    assert_error(body, code)
-    return body
+    return {"error": await api_error(client, who, method, url, status, code, **kwargs)}

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -18,71 +16,37 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from app.core.migrate import upgrade
+from tests import factories
 from tests.conftest import fresh_database, service_url
+from tests.factories import Person
 from tests.live.servers import AppServer, app_server
 
-_seq = count(1)
-PASSWORD = "correct horse battery"
 RECEIVE_TIMEOUT = 10.0
 
 
-@dataclass
-class Member:
-    """A person signed up through the API, with their token."""
-
-    handle: str
-    token: str
-    id: int
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
 class Api:
-    """A small synchronous-looking async client for one server."""
+    """The HTTP API of one server, with the helpers of `tests.factories` bound to it."""
 
     def __init__(self, base_url: str) -> None:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
 
     async def call(
-        self, who: Member | None, method: str, url: str, expect: int, **kwargs: Any
+        self, who: Person | None, method: str, url: str, expect: int, **kwargs: Any
     ) -> Any:
-        response = await self.http.request(
-            method, url, headers=who.headers if who else {}, **kwargs
-        )
-        assert response.status_code == expect, (method, url, response.status_code, response.text)
-        return response.json() if response.content else None
+        return await factories.api(self.http, who, method, url, expect, **kwargs)
 
-    async def signup(self, prefix: str = "u", department: str = "sales") -> Member:
-        handle = f"{prefix}{next(_seq)}"
-        body = await self.call(
-            None,
-            "POST",
-            "/api/v1/auth/signup",
-            201,
-            json={
-                "email": f"{handle}@example.com",
-                "password": PASSWORD,
-                "display_name": handle.title(),
-                "handle": handle,
-                "department": department,
-            },
-        )
-        return Member(handle, body["access_token"], body["user"]["id"])
+    async def signup(self, prefix: str = "u", department: str = "sales") -> Person:
+        return await factories.signup(self.http, prefix, department=department)
 
-    async def post(self, who: Member, body: str, **fields: Any) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call(
-            who, "POST", "/api/v1/posts", 201, json={"body": body, **fields}
-        )
-        return result
+    async def post(self, who: Person, body: str, **fields: Any) -> dict[str, Any]:
+        return await factories.make_post(self.http, who, body, **fields)
 
     async def close(self) -> None:
         await self.http.aclose()
 
 
 async def open_stream(
-    server: AppServer, who: Member, *, after: int | None = None, **options: Any
+    server: AppServer, who: Person, *, after: int | None = None, **options: Any
 ) -> ClientConnection:
     """A socket authenticated by its first message (optionally resuming after an id)."""
     ws = await connect(server.ws_url, compression=None, open_timeout=10, **options)

@@ -10,11 +10,12 @@ import pytest
 
 from app.core.migrate import upgrade
 from tests.conftest import fresh_database, service_url
-from tests.live.conftest import Api, Member, nothing_more, open_stream, receive, receive_until
+from tests.factories import Person
+from tests.live.conftest import Api, nothing_more, open_stream, receive, receive_until
 from tests.live.servers import AppServer, PrivateRedis, WorkerProcess, app_server
 
 
-async def _writer_on_a_reader_on_b(a: AppServer, b: AppServer) -> tuple[Api, Member, Member]:
+async def _writer_on_a_reader_on_b(a: AppServer, b: AppServer) -> tuple[Api, Person, Person]:
     """A writer signed up through process A and a reader, following them, through B."""
     api_a, api_b = Api(a.url), Api(b.url)
     writer, reader = await api_a.signup("writer"), await api_b.signup("reader")

@@ -78,7 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         proxy_headers=True,
         log_level="info",
         # Live sockets: protocol pings drop dead peers; the sans-I/O protocol and no
-        # compression keep an idle connection under 40 KB (see the README's live figures).
+        # compression keep an idle connection under 40 KB (see docs/performance.md, live delivery).
         ws="websockets-sansio",
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,

@@ -20,4 +20,4 @@ REACTORS = (topics, feeds, notifications, live, search_index)
 def install() -> None:
     """Subscribe every domain's handlers (idempotent)."""
     for domain in REACTORS:
-        domain.register()
+        domain.on.subscribe()

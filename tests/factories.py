@@ -8,11 +8,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth
 from app.core.db import transaction
 from app.users import service as users
-from app.users.models import Department, Role
+from app.users.models import Department, Role, User
 from app.users.schemas import UserCreate
 
 PASSWORD = "correct horse battery"
@@ -32,6 +33,29 @@ class Person:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+async def new_user(
+    session: AsyncSession,
+    handle: str | None = None,
+    *,
+    department: Department = Department.sales,
+    admin: bool = False,
+    password: str | None = None,
+) -> User:
+    """A user, created through the users service in `session` (service-level tests)."""
+    handle = handle or f"user{next(_seq)}"
+    return await users.create(
+        session,
+        data=UserCreate(
+            email=f"{handle}@example.com",
+            password=password,
+            display_name=handle.title(),
+            handle=handle,
+            department=department,
+            role=Role.admin if admin else Role.member,
+        ),
+    )
+
+
 async def make_user(
     app: FastAPI,
     handle: str | None = None,
@@ -41,18 +65,9 @@ async def make_user(
     password: str | None = None,
 ) -> Person:
     """A user with a live API token, created through the users and auth services."""
-    handle = handle or f"user{next(_seq)}"
     async with transaction(app.state.sessionmaker) as session:
-        user = await users.create(
-            session,
-            data=UserCreate(
-                email=f"{handle}@example.com",
-                password=password,
-                display_name=handle.title(),
-                handle=handle,
-                department=department,
-                role=Role.admin if admin else Role.member,
-            ),
+        user = await new_user(
+            session, handle, department=department, admin=admin, password=password
         )
         token = await auth.issue_token(session, user=user, ttl_hours=1)
     return Person(user.id, user.handle, user.email, token, department.value)

@@ -47,6 +47,25 @@ async def publish(session: AsyncSession, event: DomainEvent) -> None:
         await handler(session, event)
 
 
+class Handlers:
+    """A domain's handlers, collected where they are written (`@on(PostCreated)`) and
+    subscribed at start-up, in the order written, by `app/handlers.py`."""
+
+    def __init__(self) -> None:
+        self._pairs: list[tuple[type[DomainEvent], Handler[Any]]] = []
+
+    def __call__(self, *event_types: type[DomainEvent]) -> Callable[[Handler[E]], Handler[E]]:
+        def collect(handler: Handler[E]) -> Handler[E]:
+            self._pairs.extend((event_type, handler) for event_type in event_types)
+            return handler
+
+        return collect
+
+    def subscribe(self) -> None:
+        for event_type, handler in self._pairs:
+            subscribe(event_type, handler)
+
+
 def handlers_of(event_type: type[DomainEvent]) -> list[Handler[Any]]:
     """The handlers subscribed to `event_type`, in order (for the architecture docs and tests)."""
     return list(_handlers.get(event_type, ()))

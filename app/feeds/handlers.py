@@ -12,6 +12,8 @@ from app.follows.events import Followed, Unfollowed
 from app.groups.events import MembershipChanged
 from app.posts.events import PostCreated, PostDeleted, PostPlace, PostUpdated
 
+on = events.Handlers()
+
 
 async def _fan_out(session: AsyncSession, place: PostPlace) -> None:
     await repository.fan_out(
@@ -24,33 +26,29 @@ async def _fan_out(session: AsyncSession, place: PostPlace) -> None:
     )
 
 
+@on(PostCreated)
 async def post_created(session: AsyncSession, event: PostCreated) -> None:
     await _fan_out(session, event.place)
 
 
+@on(PostUpdated)
 async def post_updated(session: AsyncSession, event: PostUpdated) -> None:
     if event.relinked:
         await repository.forget_post(session, event.place.post_id)
         await _fan_out(session, event.place)
 
 
+@on(PostDeleted)
 async def post_deleted(session: AsyncSession, event: PostDeleted) -> None:
     # feed_item has no foreign key to cascade.
     await repository.forget_post(session, event.place.post_id)
 
 
+@on(Followed, Unfollowed)
 async def follows_changed(session: AsyncSession, event: Followed | Unfollowed) -> None:
     await repository.forget_user(session, event.follower_id)
 
 
+@on(MembershipChanged)
 async def membership_changed(session: AsyncSession, event: MembershipChanged) -> None:
     await repository.forget_user(session, event.user_id)
-
-
-def register() -> None:
-    events.subscribe(PostCreated, post_created)
-    events.subscribe(PostUpdated, post_updated)
-    events.subscribe(PostDeleted, post_deleted)
-    events.subscribe(Followed, follows_changed)
-    events.subscribe(Unfollowed, follows_changed)
-    events.subscribe(MembershipChanged, membership_changed)

@@ -22,6 +22,8 @@ from app.posts.events import (
     ReactionChanged,
 )
 
+on = events.Handlers()
+
 
 async def _post_changed(
     session: AsyncSession, type: str, place: PostPlace, data: dict[str, object]
@@ -39,22 +41,26 @@ async def _post_changed(
     )
 
 
+@on(PostCreated)
 async def post_created(session: AsyncSession, event: PostCreated) -> None:
     await _post_changed(
         session, outbox.POST_CREATED, event.place, event.post.model_dump(mode="json")
     )
 
 
+@on(PostUpdated)
 async def post_updated(session: AsyncSession, event: PostUpdated) -> None:
     await _post_changed(
         session, outbox.POST_UPDATED, event.place, event.post.model_dump(mode="json")
     )
 
 
+@on(PostDeleted)
 async def post_deleted(session: AsyncSession, event: PostDeleted) -> None:
     await _post_changed(session, outbox.POST_DELETED, event.place, {"id": event.place.post_id})
 
 
+@on(CommentAdded)
 async def comment_added(session: AsyncSession, event: CommentAdded) -> None:
     post_id = event.comment.post_id
     await outbox.thread_activity(
@@ -69,6 +75,7 @@ async def comment_added(session: AsyncSession, event: CommentAdded) -> None:
     )
 
 
+@on(ReactionChanged)
 async def reaction_changed(session: AsyncSession, event: ReactionChanged) -> None:
     await outbox.thread_activity(
         session,
@@ -88,6 +95,7 @@ async def reaction_changed(session: AsyncSession, event: ReactionChanged) -> Non
     )
 
 
+@on(NotificationCreated)
 async def notification_created(session: AsyncSession, event: NotificationCreated) -> None:
     await outbox.notification_created(
         session,
@@ -97,28 +105,17 @@ async def notification_created(session: AsyncSession, event: NotificationCreated
     )
 
 
+@on(Followed, Unfollowed)
 async def follows_changed(session: AsyncSession, event: Followed | Unfollowed) -> None:
     await outbox.subscriptions_changed(session, user_id=event.follower_id)
 
 
+@on(MembershipChanged, TeamChanged)
 async def membership_changed(session: AsyncSession, event: MembershipChanged | TeamChanged) -> None:
     """What the user may see or listens to changed: their open sockets reload both."""
     await outbox.subscriptions_changed(session, user_id=event.user_id)
 
 
+@on(SessionRevoked)
 async def session_revoked(session: AsyncSession, event: SessionRevoked) -> None:
     await outbox.session_revoked(session, user_id=event.user_id, token_hash=event.token_hash)
-
-
-def register() -> None:
-    events.subscribe(PostCreated, post_created)
-    events.subscribe(PostUpdated, post_updated)
-    events.subscribe(PostDeleted, post_deleted)
-    events.subscribe(CommentAdded, comment_added)
-    events.subscribe(ReactionChanged, reaction_changed)
-    events.subscribe(NotificationCreated, notification_created)
-    events.subscribe(Followed, follows_changed)
-    events.subscribe(Unfollowed, follows_changed)
-    events.subscribe(MembershipChanged, membership_changed)
-    events.subscribe(TeamChanged, membership_changed)
-    events.subscribe(SessionRevoked, session_revoked)

@@ -11,7 +11,10 @@ from app.notifications.models import NotificationKind
 from app.notifications.service import notify
 from app.posts.events import CommentAdded, PostCreated, PostUpdated, ReactionChanged
 
+on = events.Handlers()
 
+
+@on(PostCreated)
 async def post_created(session: AsyncSession, event: PostCreated) -> None:
     await notify(
         session,
@@ -25,6 +28,7 @@ async def post_created(session: AsyncSession, event: PostCreated) -> None:
     )
 
 
+@on(PostUpdated)
 async def post_updated(session: AsyncSession, event: PostUpdated) -> None:
     await notify(
         session,
@@ -35,6 +39,7 @@ async def post_updated(session: AsyncSession, event: PostUpdated) -> None:
     )
 
 
+@on(CommentAdded)
 async def comment_added(session: AsyncSession, event: CommentAdded) -> None:
     comment = event.comment
     reply = [(event.parent_author_id, NotificationKind.reply)] if event.parent_author_id else []
@@ -52,6 +57,7 @@ async def comment_added(session: AsyncSession, event: CommentAdded) -> None:
     )
 
 
+@on(ReactionChanged)
 async def reaction_changed(session: AsyncSession, event: ReactionChanged) -> None:
     if event.added:
         await notify(
@@ -63,6 +69,7 @@ async def reaction_changed(session: AsyncSession, event: ReactionChanged) -> Non
         )
 
 
+@on(Followed)
 async def followed(session: AsyncSession, event: Followed) -> None:
     if event.target is Target.user and event.new:
         await notify(
@@ -70,11 +77,3 @@ async def followed(session: AsyncSession, event: Followed) -> None:
             actor_id=event.follower_id,
             targets=[(event.target_id, NotificationKind.follow)],
         )
-
-
-def register() -> None:
-    events.subscribe(PostCreated, post_created)
-    events.subscribe(PostUpdated, post_updated)
-    events.subscribe(CommentAdded, comment_added)
-    events.subscribe(ReactionChanged, reaction_changed)
-    events.subscribe(Followed, followed)

@@ -25,35 +25,55 @@ def author_read(user: User) -> AuthorRead:
     )
 
 
-def _reactions(likes: int, insightful: int, celebrate: int) -> dict[str, int]:
-    return {"like": likes, "insightful": insightful, "celebrate": celebrate}
+def _shape(
+    post: Row[Any] | Post,
+    *,
+    author: AuthorRead,
+    accounts: list[AccountRef],
+    topics: list[str],
+    mentions: list[str],
+    group: GroupRef | None,
+) -> PostRead:
+    """A post's API shape from a row or an object: both name their columns alike."""
+    return PostRead.model_construct(
+        id=post.id,
+        kind=post.kind,
+        title=post.title,
+        body=post.body,
+        body_html=post.body_html,
+        author=author,
+        accounts=accounts,
+        topics=sorted(topics),
+        mentions=sorted(mentions),
+        group=group,
+        created_at=post.created_at,
+        updated_at=post.updated_at,
+        comment_count=post.comment_count,
+        reactions={
+            "like": post.like_count,
+            "insightful": post.insightful_count,
+            "celebrate": post.celebrate_count,
+        },
+    )
 
 
 def post_from_row(r: Row[Any]) -> PostRead:
     """A post from a row of `repository.hydrate`'s statement."""
-    return PostRead.model_construct(
-        id=r.id,
-        kind=r.kind,
-        title=r.title,
-        body=r.body,
-        body_html=r.body_html,
+    return _shape(
+        r,
         author=AuthorRead.model_construct(
             id=r.author_id, handle=r.handle, display_name=r.display_name, department=r.department
         ),
         accounts=[
             AccountRef.model_construct(slug=slug, name=name) for slug, name in sorted(r.accounts)
         ],
-        topics=sorted(r.topics),
-        mentions=sorted(r.mentions),
+        topics=r.topics,
+        mentions=r.mentions,
         group=None
         if r.group_slug is None
         else GroupRef.model_construct(
             slug=r.group_slug, name=r.group_name, private=r.group_private
         ),
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        comment_count=r.comment_count,
-        reactions=_reactions(r.like_count, r.insightful_count, r.celebrate_count),
     )
 
 
@@ -68,26 +88,18 @@ def post_as_written(
 ) -> PostRead:
     """A post just written, from the rows the writer holds: the same shape `post_from_row`
     reads back (tests compare the two), without the round trip."""
-    return PostRead.model_construct(
-        id=post.id,
-        kind=post.kind,
-        title=post.title,
-        body=post.body,
-        body_html=post.body_html,
+    return _shape(
+        post,
         author=author_read(author),
         accounts=[
             AccountRef.model_construct(slug=a.slug, name=a.name)
             for a in sorted(accounts, key=lambda a: a.slug)
         ],
-        topics=sorted(topic_names),
-        mentions=sorted(mentions),
+        topics=topic_names,
+        mentions=mentions,
         group=None
         if group is None
         else GroupRef.model_construct(slug=group.slug, name=group.name, private=group.private),
-        created_at=post.created_at,
-        updated_at=post.updated_at,
-        comment_count=post.comment_count,
-        reactions=_reactions(post.like_count, post.insightful_count, post.celebrate_count),
     )
 
 

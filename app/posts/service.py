@@ -34,6 +34,7 @@ from app.posts.models import Comment, Post, PostKind, ReactionKind
 from app.posts.repository import PostRows
 from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostRead, PostUpdate
 from app.topics import service as topics
+from app.topics.models import Topic
 from app.users import service as users
 from app.users.models import User
 from app.visibility import PostVisibility, Viewer
@@ -107,6 +108,22 @@ def _place(post: Post, accounts: list[Account], topic_ids: set[int]) -> PostPlac
     )
 
 
+async def _link(
+    session: AsyncSession,
+    post: Post,
+    tagged: list[Account],
+    topic_rows: list[Topic],
+    mentioned: list[User],
+) -> None:
+    await repository.link(
+        session,
+        post.id,
+        account_ids=[a.id for a in tagged],
+        topic_ids=[t.id for t in topic_rows],
+        mention_ids=[u.id for u in mentioned],
+    )
+
+
 async def _visibility(session: AsyncSession, post: Post) -> PostVisibility:
     return PostVisibility.of(
         group_id=post.group_id,
@@ -139,13 +156,7 @@ async def create(
     session.add(post)
     await session.flush()
     topic_rows = await topics.ensure(session, topic_names)
-    await repository.link(
-        session,
-        post.id,
-        account_ids=[a.id for a in tagged],
-        topic_ids=[t.id for t in topic_rows],
-        mention_ids=[u.id for u in mentioned],
-    )
+    await _link(session, post, tagged, topic_rows, mentioned)
     shape = read.post_as_written(
         post,
         author=author,
@@ -199,13 +210,7 @@ async def update_post(
     previous = _place(post, current_accounts, topic_ids)
 
     await repository.unlink(session, post.id)
-    await repository.link(
-        session,
-        post.id,
-        account_ids=[a.id for a in tagged],
-        topic_ids=[t.id for t in topic_rows],
-        mention_ids=[u.id for u in mentioned],
-    )
+    await _link(session, post, tagged, topic_rows, mentioned)
     post.title = title or None
     post.body = body
     post.body_html = _render(body, tagged, mentioned)

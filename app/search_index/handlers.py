@@ -10,17 +10,16 @@ from app.core import events
 from app.outbox import events as outbox
 from app.users.events import UserChanged
 
+on = events.Handlers()
 
+
+@on(UserChanged)
 async def user_changed(session: AsyncSession, event: UserChanged) -> None:
     await outbox.user_changed(session, user_id=event.user_id)
 
 
+@on(AccountChanged)
 async def account_changed(session: AsyncSession, event: AccountChanged) -> None:
     await outbox.account_changed(
         session, account_id=event.account_id, posts=event.restrictions_changed
     )
-
-
-def register() -> None:
-    events.subscribe(UserChanged, user_changed)
-    events.subscribe(AccountChanged, account_changed)

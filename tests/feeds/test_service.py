@@ -15,25 +15,13 @@ from app.groups.schemas import GroupCreate
 from app.posts import service as posts
 from app.posts.schemas import PostCreate
 from app.topics import service as topics
-from app.users import service as users
 from app.users.models import Department, User
-from app.users.schemas import UserCreate
 from app.visibility import load_viewer
+from tests.factories import new_user
 
 
 async def _people(session: AsyncSession, *handles: str) -> dict[str, User]:
-    made = {}
-    for handle in handles:
-        made[handle] = await users.create(
-            session,
-            data=UserCreate(
-                email=f"{handle}@example.com",
-                display_name=handle.title(),
-                handle=handle,
-                department=Department.marketing,
-            ),
-        )
-    return made
+    return {h: await new_user(session, h, department=Department.marketing) for h in handles}
 
 
 async def test_a_post_reaches_its_author_followers_of_what_it_is_about_and_its_group(

@@ -8,27 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.notifications.models import Notification, NotificationKind
 from app.notifications.service import notify
-from app.users import service as users
-from app.users.models import Department, User
-from app.users.schemas import UserCreate
 from app.visibility import PostVisibility
-
-
-async def _person(session: AsyncSession, handle: str) -> User:
-    return await users.create(
-        session,
-        data=UserCreate(
-            email=f"{handle}@example.com",
-            display_name=handle.title(),
-            handle=handle,
-            department=Department.sales,
-        ),
-    )
+from tests.factories import new_user
 
 
 async def test_recipients_are_those_who_may_see_minus_the_actor(db: AsyncSession) -> None:
     actor, reader, gone, twice = [
-        await _person(db, h) for h in ("actor", "reader", "gone", "twice")
+        await new_user(db, h) for h in ("actor", "reader", "gone", "twice")
     ]
     gone.is_active = False
     await db.flush()
@@ -50,7 +36,7 @@ async def test_recipients_are_those_who_may_see_minus_the_actor(db: AsyncSession
 
 
 async def test_nobody_is_told_about_a_post_they_may_not_see(db: AsyncSession) -> None:
-    actor, outsider = await _person(db, "actor"), await _person(db, "outsider")
+    actor, outsider = await new_user(db, "actor"), await new_user(db, "outsider")
     private = PostVisibility.of(group_id=999, group_private=True, confidential_account_ids=())
     made = await notify(
         db,

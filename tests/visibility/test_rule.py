@@ -17,9 +17,7 @@ from app.groups.schemas import GroupCreate
 from app.posts import service as posts
 from app.posts.models import Post, PostAccount
 from app.posts.schemas import PostCreate
-from app.users import service as users
-from app.users.models import Department, Role, User
-from app.users.schemas import UserCreate
+from app.users.models import User
 from app.visibility import (
     VISIBLE_POST,
     PostVisibility,
@@ -30,19 +28,7 @@ from app.visibility import (
     load_viewers,
     search_deny_keys,
 )
-
-
-async def _user(session: AsyncSession, handle: str, *, admin: bool = False) -> User:
-    return await users.create(
-        session,
-        data=UserCreate(
-            email=f"{handle}@example.com",
-            display_name=handle.title(),
-            handle=handle,
-            department=Department.sales,
-            role=Role.admin if admin else Role.member,
-        ),
-    )
+from tests.factories import new_user
 
 
 @dataclass
@@ -55,7 +41,7 @@ async def _world(session: AsyncSession) -> World:
     """Owner and teammate of a confidential account, a member of a private group, an
     outsider and an admin; a post in each place and one in both."""
     people = {
-        h: await _user(session, h, admin=h == "admin")
+        h: await new_user(session, h, admin=h == "admin")
         for h in ("owner", "mate", "member", "outsider", "admin")
     }
     vault = await accounts.create(

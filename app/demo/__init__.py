@@ -30,6 +30,7 @@ from app.accounts.schemas import AccountCreate
 from app.auth.passwords import hash_password
 from app.core.db import transaction, utcnow
 from app.core.visibility import Viewer, load_viewer, load_viewers
+from app.demo.logins import DEMO_PASSWORD, DemoLogin, demo_logins
 from app.follows import service as follows
 from app.follows.models import UserFollow
 from app.groups import service as groups
@@ -42,21 +43,11 @@ from app.users import service as users
 from app.users.models import Department, Role, User
 from app.users.schemas import UserCreate
 
-DEMO_PASSWORD = "tandem-demo"
 EMAIL_DOMAIN = "northwind.example"  # .example is reserved: no demo mail can reach anyone
 SEED = 42
 POST_COUNT = 400
 HISTORY_DAYS = 60
 POSTS_PER_TRANSACTION = 100
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    """A demo user to sign in as, printed by `tandem demo`."""
-
-    email: str
-    password: str
-    label: str
 
 
 # The cast
@@ -156,14 +147,6 @@ PEOPLE: tuple[_Person, ...] = (
 )  # fmt: skip
 
 ADMIN = "avery"
-# Shown after `tandem demo` starts: one person per point of view worth trying.
-LOGINS = (
-    ("avery", "admin"),
-    ("marcus", "sales rep"),
-    ("nina", "marketer"),
-    ("dana", "customer success"),
-    ("renata", "leadership"),
-)
 SOLUTIONS_ENGINEERS = ("aisha", "oliver")
 SDRS = ("lucy", "ben")
 DEAL_DESK, LEGAL, SECURITY = "lars", "paula", "wes"
@@ -1704,23 +1687,13 @@ def _plan(now: datetime) -> _Plan:
 # Writing it down, through the services.
 
 
-def _logins() -> list[DemoLogin]:
-    people = {p.handle: p for p in PEOPLE}
-    return [DemoLogin(people[h].email, DEMO_PASSWORD, label) for h, label in LOGINS]
-
-
-def demo_logins() -> list[DemoLogin]:
-    """The demo users to sign in as (the login page lists them in demo mode)."""
-    return _logins()
-
-
 async def seed(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
     progress: Callable[[str], None] = print,
 ) -> list[DemoLogin]:
     """Fill an empty database with the Northwind demo; do nothing if it is already there."""
-    logins = _logins()
+    logins = demo_logins()
     admin_email = next(p.email for p in PEOPLE if p.handle == ADMIN)
     async with transaction(sessionmaker, write=False) as session:
         admin = await session.scalar(select(User).where(User.email == admin_email))

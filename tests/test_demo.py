@@ -15,7 +15,7 @@ from app.follows.models import AccountFollow, TopicFollow, UserFollow
 from app.groups.models import Group
 from app.notifications.models import Notification
 from app.posts.models import Comment, Post, PostAccount, Reaction
-from app.users.models import User
+from app.users.models import Role, User
 
 COUNTED = {
     "users": User,
@@ -78,6 +78,9 @@ async def test_demo_seeds_a_lived_in_company_once(app: FastAPI, client: httpx.As
         )
         post_times = list(await session.scalars(select(Post.created_at).order_by(Post.id)))
         comment_times = list(await session.scalars(select(Comment.created_at).order_by(Comment.id)))
+        emails = [login.email for login in logins]
+        login_users = select(User.email, User.role).where(User.email.in_(emails))
+        roles = dict((await session.execute(login_users)).all())
         rep = await session.scalar(select(User).where(User.email == by_label["sales rep"].email))
         assert rep is not None
         secret = await session.scalar(
@@ -91,6 +94,10 @@ async def test_demo_seeds_a_lived_in_company_once(app: FastAPI, client: httpx.As
             .order_by(func.count().desc(), Account.slug)
             .limit(1)
         )
+    # Every login is a seeded user, and the admin login is the admin.
+    assert set(roles) == set(emails)
+    assert roles[by_label["admin"].email] == Role.admin
+    assert {roles[login.email] for login in logins} == {Role.admin, Role.member}
     assert set(kinds) == {"update", "blog", "win_story", "question", "collateral"}
     assert kinds["blog"] >= 5
     assert kinds["win_story"] >= 5

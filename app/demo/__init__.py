@@ -10,7 +10,23 @@ when from a fixed random seed; `seeding` writes the plan through the domain serv
 `logins` is the tiny part the login page needs.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from app.demo.logins import DEMO_PASSWORD, DemoLogin, demo_logins
-from app.demo.seeding import seed
+
+if TYPE_CHECKING:
+    from app.demo.seeding import seed
 
 __all__ = ["DEMO_PASSWORD", "DemoLogin", "demo_logins", "seed"]
+
+
+def __getattr__(name: str) -> Any:
+    # Importing the package (as the login page does, through `logins`) must not load the
+    # story, the generator and the services the seeding uses: `seed` loads on first use.
+    if name == "seed":
+        from app.demo.seeding import seed
+
+        return seed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

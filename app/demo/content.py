@@ -144,11 +144,11 @@ class Content:
 @cache
 def load() -> Content:
     """The demo content, read and checked once per process."""
-    people = _people()
-    handles = {p.handle: p for p in people[0]}
+    cast, parts = _people()
+    handles = {p.handle: p for p in cast}
     content = Content(
-        people=people[0],
-        parts=people[1],
+        people=cast,
+        parts=parts,
         customers=_customers(handles),
         groups=_groups(handles),
         blogs=_blogs(handles),
@@ -318,9 +318,8 @@ def _templates(people: Mapping[str, Person]) -> Templates:
         replies=comments.texts("replies"),
         topics=_by_enum(topics, Department, required=tuple(Department)),
     )
-    for table in (choices, numbers, arr, sales, ops, updates, headlines, openers, win):
-        table.close()
-    for table in (comments, topics, data):
+    tables = (choices, numbers, arr, sales, ops, updates, headlines, openers, win, comments, topics)
+    for table in (*tables, data):
         table.close()
     return templates
 

@@ -119,7 +119,6 @@ class Table:
             raise self.error(f"missing key {key!r}")
         value = self._data[key]
         self._seen.add(key)
-        # bool is an int to isinstance, and a number is never a boolean in these files
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        if not isinstance(value, kind):
             raise self.error(f"{key} must be {what}, not {value!r}")
         return value

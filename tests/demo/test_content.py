@@ -101,32 +101,32 @@ def _broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, old: str
             "people.toml",
             'department = "marketing"\ntitle = "Field Marketing Manager"',
             'department = "marketting"\ntitle = "Field Marketing Manager"',
-            "people.toml: person #17 (Nina): unknown department 'marketting' (one of: sales, ",
+            "people.toml: person #N (Nina): unknown department 'marketting' (one of: sales, ",
         ),
         (
             "people.toml",
             'title = "VP Sales"\n',
             "",
-            "people.toml: person #2 (Tom): missing key 'title'",
+            "people.toml: person #N (Tom): missing key 'title'",
         ),
         (
             "customers.toml",
             'owner = "kwame"',
             'owner = "kwane"',
-            "customers.toml: customer #2 (corvid-freight): owner: 'kwane' is not the handle of a "
+            "customers.toml: customer #N (corvid-freight): owner: 'kwane' is not the handle of a "
             "person in people.toml",
         ),
         (
             "customers.toml",
             'tier = "Enterprise"',
             'tier = "Enterprize"',
-            "customers.toml: customer #1 (brightwater): unknown tier 'Enterprize'",
+            "customers.toml: customer #N (brightwater): unknown tier 'Enterprize'",
         ),
         (
             "groups.toml",
             'private = true\ncreator = "lars"',
             'privat = true\ncreator = "lars"',
-            "groups.toml: group #5 (deal-desk): unknown key 'privat'",
+            "groups.toml: group #N (deal-desk): unknown key 'privat'",
         ),
         (
             "templates.toml",
@@ -154,4 +154,5 @@ def test_a_broken_file_is_named_with_the_entry(
     _broken(tmp_path, monkeypatch, name, old, new)
     with pytest.raises(ContentError) as raised:
         load()
-    assert str(raised.value).startswith(message)
+    # Positions change as writers add entries; which entry it is shows in the name.
+    assert re.sub(r"#\d+ ", "#N ", str(raised.value)).startswith(message)

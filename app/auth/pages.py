@@ -8,13 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app import demo
 from app.auth import service
 from app.auth.deps import SESSION_COOKIE, Principal
 from app.auth.schemas import SignupRequest
 from app.core import csrf
 from app.core.deps import AppSettings, DbSession, secret_key
 from app.core.errors import AppError, NotFound
+from app.demo.logins import demo_logins
 from app.users import service as users
 from app.users.schemas import UserCreate
 from app.web.context import render_anonymous, safe_next, see_other
@@ -58,7 +58,7 @@ def _login_page(
         "auth/login.html",
         status=status,
         next=safe_next(target),
-        demo_logins=demo.demo_logins() if settings.demo else [],
+        demo_logins=demo_logins() if settings.demo else [],
         **context,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,15 @@ def meili_backend(url: str, prefix: str | None = None) -> MeilisearchBackend:
     )
 
 
-@pytest.fixture
-async def engine(app: FastAPI, backend: str, tmp_path: Path) -> AsyncIterator[SearchBackend]:
+@asynccontextmanager
+async def installed_engine(
+    app: FastAPI, backend: str, folder: Path
+) -> AsyncIterator[SearchBackend]:
+    """An empty engine installed as `app`'s search backend for the block: a fresh FTS5 file
+    in `folder` (SQLite) or a fresh Meilisearch index prefix (PostgreSQL)."""
     search: Fts5Backend | MeilisearchBackend
     if backend == "sqlite":
-        search = Fts5Backend(tmp_path / "search.db")
+        search = Fts5Backend(folder / "search.db")
     else:
         search = meili_backend(service_url("TANDEM_TEST_MEILI_URL"))
     await search.ensure_indexes()
@@ -50,6 +55,12 @@ async def engine(app: FastAPI, backend: str, tmp_path: Path) -> AsyncIterator[Se
         if isinstance(search, MeilisearchBackend):
             await search.drop_indexes()
         await search.close()
+
+
+@pytest.fixture
+async def engine(app: FastAPI, backend: str, tmp_path: Path) -> AsyncIterator[SearchBackend]:
+    async with installed_engine(app, backend, tmp_path) as search:
+        yield search
 
 
 async def reindex(app: FastAPI) -> int:

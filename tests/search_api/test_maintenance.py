@@ -1,10 +1,9 @@
 """Keeping the index in step: visibility changes, `tandem reindex`, `tandem search status`,
-an engine that goes away and comes back, and the demo company."""
+an engine that goes away and comes back (the demo company's search: tests/test_demo.py)."""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,11 +16,9 @@ from sqlalchemy import select, update
 
 from app.accounts.models import Account
 from app.core.db import transaction
-from app.demo import seed
 from app.outbox import events as outbox_events
-from app.posts.models import Post, PostAccount
+from app.posts.models import Post
 from app.search_index import maintenance
-from app.users.models import User
 from search import INDEXES, POSTS, SearchBackend, SearchQuery, SearchUnavailable
 from tests.conftest import service_url
 from tests.factories import api, make_account, make_post, make_user
@@ -165,44 +162,3 @@ async def test_with_meilisearch_stopped_writes_succeed_and_the_index_catches_up_
         await engine.drop_indexes()
         await engine.close()
         _meili("stop", port)
-
-
-async def test_the_demo_company_is_searchable(
-    app: FastAPI, client: httpx.AsyncClient, engine: SearchBackend
-) -> None:
-    logins = await seed(app.state.sessionmaker, progress=lambda line: None)
-    await reindex(app)
-    rep = next(login for login in logins if login.label == "sales rep")
-    token = await client.post(
-        "/api/v1/auth/token", json={"email": rep.email, "password": rep.password}
-    )
-    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    async with transaction(app.state.sessionmaker, write=False) as session:
-        post_id, body, slug, department = (
-            await session.execute(
-                select(Post.id, Post.body, Account.slug, User.department)
-                .join(PostAccount, PostAccount.post_id == Post.id)
-                .join(Account, Account.id == PostAccount.account_id)
-                .join(User, User.id == Post.author_id)
-                .where(Post.group_private.is_(False), Post.confidential.is_(False))
-                .order_by(Post.id)
-                .limit(1)
-            )
-        ).one()
-    word = max(re.findall(r"[A-Za-z]{6,}", body), key=len)
-
-    async def find(**params: str) -> dict[str, Any]:
-        response = await client.get("/api/v1/search", headers=headers, params=params)
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
-    result = await find(q=word, account=slug, department=department, limit="100")
-    hit = next((h for h in result["hits"] if h["id"] == post_id), None)
-    assert hit is not None, (word, slug, department, result)
-    assert "<mark>" in hit["snippet"]
-    assert slug in hit["accounts"]
-    assert all(h["author"]["department"] == department for h in result["hits"])
-    assert result["facets"]["department"] == {department: result["estimated_total"]}
-    other = next(d for d in ("sales", "marketing", "product") if d != department)
-    assert post_id not in ids(await find(q=word, account=slug, department=other))

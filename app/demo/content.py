@@ -1,0 +1,392 @@
+"""The demo's story, loaded from the TOML files in `data/` into frozen dataclasses.
+
+Loading checks each file and how the files refer to each other (every handle is a person,
+every tier is known, ...), so that a writer's typo fails here with the file and the entry
+named, not half-way through a seeding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+from typing import TypeVar
+
+from app.demo.datafile import ContentError, Table, read
+from app.demo.logins import DemoLogin, demo_logins_by_handle
+from app.posts.models import PostKind
+from app.users.models import Department
+
+TIERS = ("Strategic", "Enterprise", "Mid-Market", "SMB")
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone at Northwind."""
+
+    handle: str
+    first: str
+    last: str
+    email: str
+    department: Department
+    title: str
+    bio: str | None
+    activity: float  # how often they post, relative to their department
+
+    @property
+    def name(self) -> str:
+        """First and last name."""
+        return f"{self.first} {self.last}"
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Who plays which part in the stories, by handle."""
+
+    admin: str
+    solutions_engineers: tuple[str, ...]
+    sdrs: tuple[str, ...]
+    deal_desk: str
+    legal: str
+    security: str
+
+
+@dataclass(frozen=True)
+class Customer:
+    """An account people post about."""
+
+    name: str
+    slug: str
+    domain: str
+    industry: str
+    tier: str
+    owner: str
+    crm_id: str | None
+    confidential: bool
+    team: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group, its members and the templates of posts written in it."""
+
+    name: str
+    slug: str
+    private: bool
+    creator: str
+    members: tuple[str, ...]
+    posts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Blog:
+    """A blog post template and who would plausibly write it."""
+
+    title: str
+    body: str
+    authors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Collateral:
+    """A piece of sales or marketing material, as a post template."""
+
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The sentences posts and comments are made of, and the values of their slots."""
+
+    competitors: tuple[str, ...]
+    questions: tuple[str, ...]
+    choices: Mapping[str, tuple[str, ...]]
+    numbers: Mapping[str, tuple[int, int, int]]  # lowest, highest, step
+    arr_by_tier: Mapping[str, tuple[int, int]]  # thousands
+    sdr_updates: tuple[str, ...]
+    marketing_updates: tuple[str, ...]
+    cs_updates: tuple[str, ...]
+    product_updates: tuple[str, ...]
+    leadership_updates: tuple[str, ...]
+    sales_openers: tuple[str, ...]
+    sales_middles: tuple[str, ...]
+    sales_next_steps: tuple[str, ...]
+    ops_updates: Mapping[str, tuple[str, ...]]  # by handle
+    win_why: tuple[str, ...]
+    win_helpers: tuple[str, ...]
+    win_use: tuple[str, ...]
+    win_headlines: Mapping[str, tuple[str, ...]]  # "new" and "expansion"
+    win_openers: Mapping[Department, tuple[str, ...]]
+    comments: Mapping[PostKind, tuple[str, ...]]
+    replies: tuple[str, ...]
+    topics: Mapping[Department, tuple[str, ...]]  # followed, by department
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the demo tells."""
+
+    people: tuple[Person, ...]
+    parts: Parts
+    customers: tuple[Customer, ...]
+    groups: tuple[Group, ...]
+    blogs: tuple[Blog, ...]
+    collateral: tuple[Collateral, ...]
+    templates: Templates
+    logins: Mapping[str, DemoLogin]  # by handle
+
+
+@cache
+def load() -> Content:
+    """The demo content, read and checked once per process."""
+    cast, parts = _people()
+    handles = {p.handle: p for p in cast}
+    content = Content(
+        people=cast,
+        parts=parts,
+        customers=_customers(handles),
+        groups=_groups(handles),
+        blogs=_blogs(handles),
+        collateral=_collateral(),
+        templates=_templates(handles),
+        logins=demo_logins_by_handle(),
+    )
+    for handle, login in content.logins.items():
+        person = handles.get(handle)
+        if person is None:
+            raise ContentError(f"logins.toml: {handle!r} is not a person in people.toml")
+        if login.email != person.email:
+            raise ContentError(
+                f"logins.toml: {handle!r} signs in as {person.email}, not {login.email}"
+            )
+    return content
+
+
+def _people() -> tuple[tuple[Person, ...], Parts]:
+    data = read("people.toml")
+    domain = data.text("email_domain")
+    people: dict[str, Person] = {}
+    for entry in data.tables("person"):
+        first, last = entry.text("first"), entry.text("last")
+        handle = first.lower()
+        if handle in people:
+            raise entry.error(f"the handle {handle!r} (a first name) is taken by another person")
+        people[handle] = Person(
+            handle=handle,
+            first=first,
+            last=last,
+            email=f"{first}.{last}@{domain}".lower().replace(" ", ""),
+            department=_enum(entry, "department", Department),
+            title=entry.text("title"),
+            bio=entry.optional_text("bio"),
+            activity=entry.number("activity", 1.0),
+        )
+        entry.close()
+    table = data.table("parts")
+    parts = Parts(
+        admin=_handle(table, "admin", table.text("admin"), people),
+        solutions_engineers=_handles(table, "solutions_engineers", people),
+        sdrs=_handles(table, "sdrs", people),
+        deal_desk=_handle(table, "deal_desk", table.text("deal_desk"), people),
+        legal=_handle(table, "legal", table.text("legal"), people),
+        security=_handle(table, "security", table.text("security"), people),
+    )
+    table.close()
+    data.close()
+    return tuple(people.values()), parts
+
+
+def _customers(people: Mapping[str, Person]) -> tuple[Customer, ...]:
+    data = read("customers.toml")
+    customers: dict[str, Customer] = {}
+    for entry in data.tables("customer"):
+        slug = entry.text("slug")
+        if slug in customers:
+            raise entry.error(f"another customer has the slug {slug!r}")
+        tier = entry.text("tier")
+        if tier not in TIERS:
+            raise entry.error(f"unknown tier {tier!r} (one of: {', '.join(TIERS)})")
+        customers[slug] = Customer(
+            name=entry.text("name"),
+            slug=slug,
+            domain=entry.text("domain"),
+            industry=entry.text("industry"),
+            tier=tier,
+            owner=_handle(entry, "owner", entry.text("owner"), people),
+            crm_id=entry.optional_text("crm_id"),
+            confidential=entry.flag("confidential", False),
+            team=_handles(entry, "team", people, optional=True),
+        )
+        entry.close()
+    data.close()
+    if all(c.confidential for c in customers.values()):
+        raise data.error("at least one customer must not be confidential")
+    return tuple(customers.values())
+
+
+def _groups(people: Mapping[str, Person]) -> tuple[Group, ...]:
+    data = read("groups.toml")
+    groups: dict[str, Group] = {}
+    for entry in data.tables("group"):
+        slug = entry.text("slug")
+        if slug in groups:
+            raise entry.error(f"another group has the slug {slug!r}")
+        groups[slug] = Group(
+            name=entry.text("name"),
+            slug=slug,
+            private=entry.flag("private", False),
+            creator=_handle(entry, "creator", entry.text("creator"), people),
+            members=_handles(entry, "members", people),
+            posts=entry.texts("posts", optional=True),
+        )
+        entry.close()
+    data.close()
+    return tuple(groups.values())
+
+
+def _blogs(people: Mapping[str, Person]) -> tuple[Blog, ...]:
+    data = read("blogs.toml")
+    blogs = []
+    for entry in data.tables("blog"):
+        blogs.append(
+            Blog(entry.text("title"), entry.text("body"), _handles(entry, "authors", people))
+        )
+        entry.close()
+    data.close()
+    return tuple(blogs)
+
+
+def _collateral() -> tuple[Collateral, ...]:
+    data = read("collateral.toml")
+    pieces = []
+    for entry in data.tables("collateral"):
+        pieces.append(Collateral(entry.text("title"), entry.text("body")))
+        entry.close()
+    data.close()
+    return tuple(pieces)
+
+
+def _templates(people: Mapping[str, Person]) -> Templates:
+    data = read("templates.toml")
+    choices = data.table("choices")
+    numbers = data.table("numbers")
+    arr = data.table("arr_by_tier")
+    updates = data.table("updates")
+    sales = updates.table("sales")
+    ops = updates.table("other")
+    win = data.table("win")
+    headlines = win.table("headlines")
+    openers = win.table("openers")
+    comments = data.table("comments")
+    topics = data.table("topics")
+
+    ranges = {key: _range(numbers, key) for key in numbers.keys()}
+    if set(arr.keys()) != set(TIERS):
+        raise arr.error(f"needs exactly one range per tier: {', '.join(TIERS)}")
+    for handle in ops.keys():
+        if handle not in people:
+            raise ops.error(f"{handle!r} is not the handle of a person in people.toml")
+    for person in people.values():
+        if person.department is Department.other and person.handle not in ops.keys():
+            raise ops.error(f"missing key {person.handle!r}: everyone in other needs updates")
+    templates = Templates(
+        competitors=data.texts("competitors"),
+        questions=data.texts("questions"),
+        choices=_frozen((key, choices.texts(key)) for key in choices.keys()),
+        numbers=_frozen(ranges.items()),
+        arr_by_tier=_frozen((tier, _span(arr, tier)) for tier in arr.keys()),
+        sdr_updates=updates.texts("sdr"),
+        marketing_updates=updates.texts("marketing"),
+        cs_updates=updates.texts("customer_success"),
+        product_updates=updates.texts("product"),
+        leadership_updates=updates.texts("leadership"),
+        sales_openers=sales.texts("openers"),
+        sales_middles=sales.texts("middles"),
+        sales_next_steps=sales.texts("next_steps"),
+        ops_updates=_frozen((handle, ops.texts(handle)) for handle in ops.keys()),
+        win_why=win.texts("why"),
+        win_helpers=win.texts("helpers"),
+        win_use=win.texts("use"),
+        win_headlines=_frozen((key, headlines.texts(key)) for key in ("new", "expansion")),
+        win_openers=_by_enum(openers, Department, required=(Department.leadership,)),
+        comments=_by_enum(comments, PostKind, required=tuple(PostKind), extra=("replies",)),
+        replies=comments.texts("replies"),
+        topics=_by_enum(topics, Department, required=tuple(Department)),
+    )
+    tables = (choices, numbers, arr, sales, ops, updates, headlines, openers, win, comments, topics)
+    for table in (*tables, data):
+        table.close()
+    return templates
+
+
+# Helpers
+
+
+E = TypeVar("E", Department, PostKind)
+
+
+def _enum(entry: Table, key: str, kind: type[E]) -> E:
+    value = entry.text(key)
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        raise entry.error(f"unknown {key} {value!r} (one of: {known})") from None
+
+
+def _by_enum(
+    table: Table,
+    kind: type[E],
+    *,
+    required: tuple[E, ...],
+    extra: tuple[str, ...] = (),
+) -> Mapping[E, tuple[str, ...]]:
+    """A table of lists keyed by the values of an enum (plus `extra` keys read elsewhere)."""
+    known = {member.value: member for member in kind}
+    for key in table.keys():
+        if key not in known and key not in extra:
+            raise table.error(f"unknown key {key!r} (one of: {', '.join(known)})")
+    for member in required:
+        if member.value not in table.keys():
+            raise table.error(f"missing key {member.value!r}")
+    return _frozen((known[key], table.texts(key)) for key in table.keys() if key not in extra)
+
+
+def _handle(entry: Table, key: str, handle: str, people: Mapping[str, Person]) -> str:
+    if handle not in people:
+        raise entry.error(f"{key}: {handle!r} is not the handle of a person in people.toml")
+    return handle
+
+
+def _handles(
+    entry: Table, key: str, people: Mapping[str, Person], *, optional: bool = False
+) -> tuple[str, ...]:
+    handles = entry.texts(key, optional=optional)
+    for handle in handles:
+        _handle(entry, key, handle, people)
+    if len(set(handles)) != len(handles):
+        raise entry.error(f"{key}: a handle is listed twice")
+    return handles
+
+
+def _range(table: Table, key: str) -> tuple[int, int, int]:
+    low, high, step = table.integers(key, 3)
+    if not (low <= high and step > 0):
+        raise table.error(f"{key} must be [lowest, highest, step], not {[low, high, step]}")
+    return low, high, step
+
+
+def _span(table: Table, key: str) -> tuple[int, int]:
+    low, high = table.integers(key, 2)
+    if low > high:
+        raise table.error(f"{key} must be [lowest, highest], not {[low, high]}")
+    return low, high
+
+
+def _frozen(items: Iterable[tuple[K, V]]) -> Mapping[K, V]:
+    return MappingProxyType(dict(items))

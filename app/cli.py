@@ -184,6 +184,18 @@ def cmd_users_create(args: argparse.Namespace) -> None:
     print(_run_with_sessions(get_settings(), work))
 
 
+def cmd_users_deactivate(args: argparse.Namespace) -> None:
+    from app.users import service as users
+
+    async def work(factory: Sessions) -> str:
+        async with transaction(factory) as session:
+            user = await users.get(session, handle=args.handle)
+            await users.deactivate(session, user=user)
+            return f"deactivated @{user.handle}: signed out everywhere, posts kept"
+
+    print(_run_with_sessions(get_settings(), work))
+
+
 def cmd_accounts_import(args: argparse.Namespace) -> None:
     from app.accounts import service as accounts
 
@@ -295,6 +307,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--no-password", action="store_true", help="create without a password")
     create.set_defaults(handler=cmd_users_create)
+    deactivate = users.add_parser(
+        "deactivate", help="sign a user out for good (no sign-in, sockets closed; posts stay)"
+    )
+    deactivate.add_argument("--handle", required=True)
+    deactivate.set_defaults(handler=cmd_users_deactivate)
 
     accounts = sub.add_parser("accounts", help="manage accounts").add_subparsers(
         dest="accounts", required=True

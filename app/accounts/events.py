@@ -1,5 +1,5 @@
-"""What an account tells the others: it changed (search), its team changed (sockets reload
-what their users may see)."""
+"""What an account tells the others: it changed (search). A change of its team or owner is
+an `app.visibility.events.AccessChanged`."""
 
 from __future__ import annotations
 
@@ -13,11 +13,3 @@ class AccountChanged(DomainEvent):
     account_id: int
     # Its confidentiality changed: what restricts its posts changed too.
     restrictions_changed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TeamChanged(DomainEvent):
-    """`user_id` joined or left the team of `account_id` (owners are on the team)."""
-
-    account_id: int
-    user_id: int

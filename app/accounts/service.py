@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
-from app.accounts.events import AccountChanged, TeamChanged
+from app.accounts.events import AccountChanged
 from app.accounts.models import Account
 from app.accounts.schemas import AccountCreate
 from app.core import events
@@ -21,6 +21,7 @@ from app.core.text import slugify
 from app.users import service as users
 from app.users.models import User
 from app.visibility import Viewer
+from app.visibility.events import AccessChanged
 
 
 async def create(session: AsyncSession, *, creator: User | None, data: AccountCreate) -> Account:
@@ -49,8 +50,8 @@ async def create(session: AsyncSession, *, creator: User | None, data: AccountCr
     session.add(account)
     await session.flush()
     await events.publish(session, AccountChanged(account_id=account.id))
-    if account.confidential and account.owner_id:
-        await events.publish(session, TeamChanged(account_id=account.id, user_id=account.owner_id))
+    if account.owner_id:
+        await events.publish(session, AccessChanged(frozenset({account.owner_id})))
     return account
 
 
@@ -131,7 +132,7 @@ async def add_to_team(session: AsyncSession, *, actor: User, account: Account, h
     if user is None:
         raise NotFound("No such user.")
     await repository.add_member(session, account.id, user.id)
-    await events.publish(session, TeamChanged(account_id=account.id, user_id=user.id))
+    await events.publish(session, AccessChanged(frozenset({user.id})))
 
 
 async def remove_from_team(
@@ -144,7 +145,7 @@ async def remove_from_team(
     if user.id == account.owner_id:
         raise Invalid("The owner is always on the team; change the owner first.")
     await repository.remove_member(session, account.id, user.id)
-    await events.publish(session, TeamChanged(account_id=account.id, user_id=user.id))
+    await events.publish(session, AccessChanged(frozenset({user.id})))
 
 
 IMPORT_COLUMNS = ("name", "domain", "industry", "owner_email", "crm_id")
@@ -221,15 +222,24 @@ async def _import_row(session: AsyncSession, *, row: dict[str, str]) -> bool:
     if existing is None:
         # Imported accounts belong to the CRM owner, not to whoever ran the import.
         account = await create(session, creator=None, data=data)
-        account.owner_id = owner_id
-        await session.flush()
+        await _change_owner(session, account, owner_id)
         return True
     existing.name = data.name
     existing.domain = data.domain or existing.domain
     existing.industry = data.industry or existing.industry
     existing.crm_id = data.crm_id or existing.crm_id
     if owner_id is not None:
-        existing.owner_id = owner_id
+        await _change_owner(session, existing, owner_id)
     await session.flush()
     await events.publish(session, AccountChanged(account_id=existing.id))
     return False
+
+
+async def _change_owner(session: AsyncSession, account: Account, owner_id: int | None) -> None:
+    """A new owner: the former and the new one may now see other things."""
+    if owner_id == account.owner_id:
+        return
+    affected = frozenset(u for u in (account.owner_id, owner_id) if u is not None)
+    account.owner_id = owner_id
+    await session.flush()
+    await events.publish(session, AccessChanged(affected))

@@ -15,6 +15,7 @@ from app.groups.schemas import GroupCreate
 from app.users import service as users
 from app.users.models import User
 from app.visibility import Viewer
+from app.visibility.events import AccessChanged
 
 
 async def create(session: AsyncSession, *, creator: User, data: GroupCreate) -> Group:
@@ -26,9 +27,7 @@ async def create(session: AsyncSession, *, creator: User, data: GroupCreate) -> 
     session.add(group)
     await session.flush()
     await repository.add_member(session, group.id, creator.id)
-    await events.publish(
-        session, MembershipChanged(group_id=group.id, user_id=creator.id, member=True)
-    )
+    await _membership_changed(session, group, creator.id, member=True)
     return group
 
 
@@ -73,9 +72,7 @@ async def add_member(
         if group.id not in viewer.group_ids and not (actor.is_admin and not group.private):
             raise Forbidden("Only members can add people to this group.")
     await repository.add_member(session, group.id, user.id)
-    await events.publish(
-        session, MembershipChanged(group_id=group.id, user_id=user.id, member=True)
-    )
+    await _membership_changed(session, group, user.id, member=True)
 
 
 async def remove_member(session: AsyncSession, *, actor: User, group: Group, handle: str) -> None:
@@ -86,6 +83,14 @@ async def remove_member(session: AsyncSession, *, actor: User, group: Group, han
     if user.id != actor.id and not (actor.is_admin or group.created_by_id == actor.id):
         raise Forbidden("Only the group's creator or an admin can remove other members.")
     await repository.remove_member(session, group.id, user.id)
+    await _membership_changed(session, group, user.id, member=False)
+
+
+async def _membership_changed(
+    session: AsyncSession, group: Group, user_id: int, *, member: bool
+) -> None:
+    """The member's feed follows the group (or not) and what they may see changed."""
     await events.publish(
-        session, MembershipChanged(group_id=group.id, user_id=user.id, member=False)
+        session, MembershipChanged(group_id=group.id, user_id=user_id, member=member)
     )
+    await events.publish(session, AccessChanged(frozenset({user_id})))

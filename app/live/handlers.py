@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.events import TeamChanged
 from app.auth.events import SessionRevoked
 from app.core import events
 from app.follows.events import Followed, Unfollowed
-from app.groups.events import MembershipChanged
 from app.notifications.events import NotificationCreated
 from app.outbox import events as outbox
 from app.posts import service as posts
@@ -21,6 +19,7 @@ from app.posts.events import (
     PostUpdated,
     ReactionChanged,
 )
+from app.visibility.events import AccessChanged
 
 on = events.Handlers()
 
@@ -107,13 +106,14 @@ async def notification_created(session: AsyncSession, event: NotificationCreated
 
 @on(Followed, Unfollowed)
 async def follows_changed(session: AsyncSession, event: Followed | Unfollowed) -> None:
-    await outbox.subscriptions_changed(session, user_id=event.follower_id)
+    await outbox.subscriptions_changed(session, user_ids=[event.follower_id])
 
 
-@on(MembershipChanged, TeamChanged)
-async def membership_changed(session: AsyncSession, event: MembershipChanged | TeamChanged) -> None:
-    """What the user may see or listens to changed: their open sockets reload both."""
-    await outbox.subscriptions_changed(session, user_id=event.user_id)
+@on(AccessChanged)
+async def access_changed(session: AsyncSession, event: AccessChanged) -> None:
+    """What the users may see changed: their open sockets, on every process, reload their
+    viewer and channels before anything else reaches them."""
+    await outbox.subscriptions_changed(session, user_ids=sorted(event.user_ids))
 
 
 @on(SessionRevoked)

@@ -278,7 +278,11 @@ class Connection:
         published since on channels that are new joins the held events, to be delivered in
         order with them."""
         async with transaction(self.hub.sessionmaker, write=False) as session:
-            self.viewer = await load_viewer(session, self.user)
+            user = await session.get(User, self.user.id)
+            if user is None or not user.is_active:
+                self.close(CLOSE_UNAUTHORIZED)  # deactivated: signed out everywhere at once
+                return
+            self.user, self.viewer = user, await load_viewer(session, user)
             channels = await service.subscriptions(session, self.viewer) | self.watched
             if self not in self.hub.connections:
                 return  # closed meanwhile: re-adding its channels would leak it

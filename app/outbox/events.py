@@ -123,11 +123,17 @@ async def notification_created(
     )
 
 
-async def subscriptions_changed(session: AsyncSession, *, user_id: int) -> None:
-    """The user's follows, groups or teams changed: their open connections re-subscribe."""
-    await outbox.emit(
-        session, type=SUBSCRIPTIONS_CHANGED, data={"user_id": user_id}, channels=[user(user_id)]
-    )
+async def subscriptions_changed(session: AsyncSession, *, user_ids: Iterable[int]) -> None:
+    """The users' follows, groups, teams or account changed: their open connections reload
+    what they may see and listen to."""
+    ids = sorted(set(user_ids))
+    if ids:
+        await outbox.emit(
+            session,
+            type=SUBSCRIPTIONS_CHANGED,
+            data={"user_ids": ids},
+            channels=[user(i) for i in ids],
+        )
 
 
 async def session_revoked(session: AsyncSession, *, user_id: int, token_hash: str) -> None:

@@ -12,6 +12,7 @@ from app.users import repository
 from app.users.events import UserChanged
 from app.users.models import User
 from app.users.schemas import UserCreate
+from app.visibility.events import AccessChanged
 
 
 async def create(session: AsyncSession, *, data: UserCreate) -> User:
@@ -34,6 +35,15 @@ async def create(session: AsyncSession, *, data: UserCreate) -> User:
     await session.flush()
     await events.publish(session, UserChanged(user_id=user.id))
     return user
+
+
+async def deactivate(session: AsyncSession, *, user: User) -> None:
+    """Sign someone out for good: no sign-in, no token, their open sockets closed; their
+    posts stay."""
+    user.is_active = False
+    await session.flush()
+    await events.publish(session, UserChanged(user_id=user.id))
+    await events.publish(session, AccessChanged(frozenset({user.id})))
 
 
 async def get(session: AsyncSession, *, handle: str) -> User:

@@ -65,12 +65,21 @@ async def receive_until(
     ws: ClientConnection, type: str, timeout: float = RECEIVE_TIMEOUT, **data: Any
 ) -> dict[str, Any]:
     """The first message of `type` whose data has `data`'s values; others are skipped."""
+    return (await received_until(ws, type, timeout, **data))[-1]
+
+
+async def received_until(
+    ws: ClientConnection, type: str, timeout: float = RECEIVE_TIMEOUT, **data: Any
+) -> list[dict[str, Any]]:
+    """Every message up to and including the first of `type` whose data has `data`'s values."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    got = []
     while True:
         message = await receive(ws, max(0.01, deadline - loop.time()))
+        got.append(message)
         if message["type"] == type and all(message["data"].get(k) == v for k, v in data.items()):
-            return message
+            return got
 
 
 async def until_delivered(

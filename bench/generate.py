@@ -446,12 +446,12 @@ class Generator:
                 row = (pid, kind, title, text, html, author, group_id, private, confidential)
                 posts.append((*row, *counts, created, created))
                 pa += [(pid, a) for a in acc]
-                pt += [(pid, t) for t in top]
+                pt += [(pid, t, bool(flags)) for t in top]
                 if mention:
                     pm.append((pid, mention))
             await self.sink.write("post", post_cols, posts)
             await self.sink.write("post_account", ["post_id", "account_id"], pa)
-            await self.sink.write("post_topic", ["post_id", "topic_id"], pt)
+            await self.sink.write("post_topic", ["post_id", "topic_id", "restricted"], pt)
             await self.sink.write("post_mention", ["post_id", "user_id"], pm)
             bar.add(hi - lo)
         bar.finish()
@@ -523,10 +523,13 @@ async def wipe(url: str) -> None:
 
 
 async def topic_counts(db: RawDb) -> None:
-    """topic.post_count from the links (topics are written before the posts that use them)."""
+    """topic.post_count and public_post_count from the links (topics are written before the
+    posts that use them)."""
     sql = (
         "UPDATE topic SET post_count = "
-        "(SELECT count(*) FROM post_topic WHERE post_topic.topic_id = topic.id)"
+        "(SELECT count(*) FROM post_topic WHERE post_topic.topic_id = topic.id), "
+        "public_post_count = (SELECT count(*) FROM post_topic "
+        "WHERE post_topic.topic_id = topic.id AND NOT post_topic.restricted)"
     )
     if db.lite is not None:
         await db.execute("BEGIN")
@@ -559,6 +562,10 @@ CHECKS = {
     "WHERE p.confidential <> (c.post_id IS NOT NULL)",
     "topic.post_count": "SELECT count(*) FROM topic t WHERE t.post_count <> "
     "(SELECT count(*) FROM post_topic pt WHERE pt.topic_id = t.id)",
+    "topic.public_post_count": "SELECT count(*) FROM topic t WHERE t.public_post_count <> "
+    "(SELECT count(*) FROM post_topic pt WHERE pt.topic_id = t.id AND NOT pt.restricted)",
+    "post_topic.restricted": "SELECT count(*) FROM post_topic pt JOIN post p ON p.id = pt.post_id "
+    "WHERE pt.restricted <> (p.group_private OR p.confidential)",
 }
 
 

@@ -62,7 +62,7 @@ async def user_feed(
 async def topic_feed(
     name: str, session: DbSession, viewer: CurrentViewer, page: PageQuery
 ) -> Page[PostRead]:
-    topic = await topics.get(session, name=name)
+    topic = await topics.get_shown(session, viewer, name=name)
     items, cursor = await service.topic(session, viewer, page, topic_id=topic.id)
     return Page(items=items, next_cursor=cursor)
 

@@ -50,6 +50,8 @@ async def follow_topic(name: str, session: DbSession, user: CurrentUser) -> Resp
 
 
 @router.delete("/topics/{name}/follow", status_code=204)
-async def unfollow_topic(name: str, session: DbSession, user: CurrentUser) -> Response:
-    await service.unfollow_topic(session, user=user, name=name)
+async def unfollow_topic(
+    name: str, session: DbSession, user: CurrentUser, viewer: CurrentViewer
+) -> Response:
+    await service.unfollow_topic(session, user=user, viewer=viewer, name=name)
     return Response(status_code=204)

@@ -12,6 +12,7 @@ from app.follows import repository
 from app.follows.events import Followed, Target, Unfollowed
 from app.topics import service as topics
 from app.users.models import User
+from app.visibility import Viewer
 
 
 async def _follow(session: AsyncSession, target: Target, *, user_id: int, target_id: int) -> None:
@@ -53,9 +54,17 @@ async def follow_topic(session: AsyncSession, *, user: User, name: str) -> None:
     await _follow(session, Target.topic, user_id=user.id, target_id=topic.id)
 
 
-async def unfollow_topic(session: AsyncSession, *, user: User, name: str) -> None:
-    topic = await topics.get(session, name=topics.normalize(name, field="path.name"))
-    await _unfollow(session, Target.topic, user_id=user.id, target_id=topic.id)
+async def unfollow_topic(session: AsyncSession, *, user: User, viewer: Viewer, name: str) -> None:
+    """Stop following a topic; a topic you do not follow answers as the topic page does
+    (404 when it is unknown or all its posts are hidden from you)."""
+    topic = await topics.find(session, name=topics.normalize(name, field="path.name"))
+    followed = topic is not None and await repository.exists(
+        session, Target.topic, user_id=user.id, target_id=topic.id
+    )
+    topic_id = (
+        topic.id if followed and topic else (await topics.get_shown(session, viewer, name=name)).id
+    )
+    await _unfollow(session, Target.topic, user_id=user.id, target_id=topic_id)
 
 
 async def is_following(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, BigId, CreatedAt, Timestamps, enum_column
@@ -60,8 +60,20 @@ class PostAccount(Base):
 
 
 class PostTopic(Base):
+    """A post's topic. `restricted` is kept in step with the post (a private group's, a
+    confidential account's): a topic's count for a viewer reads only these links beyond the
+    topic's public count."""
+
     __tablename__ = "post_topic"
-    __table_args__ = (Index("ix_post_topic_topic_id_post_id", "topic_id", "post_id"),)
+    __table_args__ = (
+        Index("ix_post_topic_topic_id_post_id", "topic_id", "post_id"),
+        Index(
+            "ix_post_topic_restricted_topic_id",
+            "topic_id",
+            sqlite_where=text("restricted"),
+            postgresql_where=text("restricted"),
+        ),
+    )
 
     post_id: Mapped[int] = mapped_column(
         ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
@@ -69,6 +81,7 @@ class PostTopic(Base):
     topic_id: Mapped[int] = mapped_column(
         ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True
     )
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PostMention(Base):

@@ -105,10 +105,12 @@ async def link(
     account_ids: Iterable[int],
     topic_ids: Iterable[int],
     mention_ids: Iterable[int],
+    restricted: bool,
 ) -> None:
+    topics = [{"post_id": post_id, "topic_id": i, "restricted": restricted} for i in topic_ids]
     tables = (
         (PostAccount, [{"post_id": post_id, "account_id": i} for i in account_ids]),
-        (PostTopic, [{"post_id": post_id, "topic_id": i} for i in topic_ids]),
+        (PostTopic, topics),
         (PostMention, [{"post_id": post_id, "user_id": i} for i in mention_ids]),
     )
     for model, values in tables:

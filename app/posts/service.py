@@ -110,17 +110,18 @@ def _place(post: Post, accounts: list[Account], topic_ids: set[int]) -> PostPlac
 
 async def _link(
     session: AsyncSession,
-    post: Post,
+    place: PostPlace,
     tagged: list[Account],
     topic_rows: list[Topic],
     mentioned: list[User],
 ) -> None:
     await repository.link(
         session,
-        post.id,
+        place.post_id,
         account_ids=[a.id for a in tagged],
         topic_ids=[t.id for t in topic_rows],
         mention_ids=[u.id for u in mentioned],
+        restricted=place.visibility.restricted,
     )
 
 
@@ -156,7 +157,8 @@ async def create(
     session.add(post)
     await session.flush()
     topic_rows = await topics.ensure(session, topic_names)
-    await _link(session, post, tagged, topic_rows, mentioned)
+    place = _place(post, tagged, {t.id for t in topic_rows})
+    await _link(session, place, tagged, topic_rows, mentioned)
     shape = read.post_as_written(
         post,
         author=author,
@@ -168,7 +170,7 @@ async def create(
     await events.publish(
         session,
         PostCreated(
-            place=_place(post, tagged, {t.id for t in topic_rows}),
+            place=place,
             post=shape,
             mention_ids=tuple(u.id for u in mentioned),
             account_owner_ids=tuple(a.owner_id for a in tagged if a.owner_id),
@@ -209,18 +211,19 @@ async def update_post(
     mentioned = await users.by_handles(session, new_refs.mentions)
     previous = _place(post, current_accounts, topic_ids)
 
+    post.confidential = any(a.confidential for a in tagged)
+    place = _place(post, tagged, {t.id for t in topic_rows})
     await repository.unlink(session, post.id)
-    await _link(session, post, tagged, topic_rows, mentioned)
+    await _link(session, place, tagged, topic_rows, mentioned)
     post.title = title or None
     post.body = body
     post.body_html = _render(body, tagged, mentioned)
-    post.confidential = any(a.confidential for a in tagged)
     await session.flush()
     shape = await read_one(session, post.id)
     await events.publish(
         session,
         PostUpdated(
-            place=_place(post, tagged, {t.id for t in topic_rows}),
+            place=place,
             previous=previous,
             post=shape,
             actor_id=actor.id,

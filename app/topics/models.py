@@ -11,4 +11,6 @@ class Topic(CreatedAt, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    # Every post with the topic, and those everyone may see (the rest count per viewer).
     post_count: Mapped[int] = mapped_column(Integer, default=0)
+    public_post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

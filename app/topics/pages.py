@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/topics/{name}")
 async def topic_page(name: str, ctx: Page, page: PageQuery) -> Response:
-    topic = await service.get(ctx.session, name=name)
+    topic = await service.get_shown(ctx.session, ctx.viewer, name=name)
     items, cursor = await feeds.topic(ctx.session, ctx.viewer, page, topic_id=topic.id)
     return await feed_page(
         ctx,
@@ -37,5 +37,5 @@ async def follow_topic(name: str, ctx: Page, follow: bool = True) -> Response:
     if follow:
         await follows.follow_topic(ctx.session, user=ctx.user, name=name)
     else:
-        await follows.unfollow_topic(ctx.session, user=ctx.user, name=name)
+        await follows.unfollow_topic(ctx.session, user=ctx.user, viewer=ctx.viewer, name=name)
     return see_other(f"/topics/{name}")

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.auth.deps import CurrentUser
+from app.auth.deps import CurrentViewer
 from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
 from app.topics import service
@@ -21,11 +21,12 @@ class TopicRead(BaseModel):
 @router.get("")
 async def list_topics(
     session: DbSession,
-    _user: CurrentUser,
+    viewer: CurrentViewer,
     page: PageQuery,
     q: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[TopicRead]:
-    rows, cursor = await service.list_topics(session, prefix=q, page=page)
+    """Topics with a post the caller may see (or none at all), each counting only those."""
+    rows, cursor = await service.list_topics(session, viewer, prefix=q, page=page)
     return Page(
         items=[TopicRead(name=t.name, post_count=t.post_count) for t in rows], next_cursor=cursor
     )

@@ -8,15 +8,18 @@ resolves `$accounts` and `@people` in theirs. The counters react to post events
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import insert_ignore_all
 from app.core.errors import Invalid, NotFound
-from app.core.pagination import PageParams, keyset, page_of
+from app.core.pagination import PageParams, page_of
 from app.core.text import TOPIC_NAME_RE
+from app.topics import repository
 from app.topics.models import Topic
+from app.visibility import Viewer
 
 
 def normalize(name: str, *, field: str = "topics") -> str:
@@ -34,11 +37,8 @@ async def ensure(session: AsyncSession, names: Collection[str]) -> list[Topic]:
     return list(await session.scalars(select(Topic).where(Topic.name.in_(names))))
 
 
-async def get(session: AsyncSession, *, name: str) -> Topic:
-    topic = await session.scalar(select(Topic).where(Topic.name == name.lower()))
-    if topic is None:
-        raise NotFound("No such topic.")
-    return topic
+async def find(session: AsyncSession, *, name: str) -> Topic | None:
+    return await session.scalar(select(Topic).where(Topic.name == name.lower()))
 
 
 async def by_ids(session: AsyncSession, ids: Collection[int]) -> list[Topic]:
@@ -47,20 +47,36 @@ async def by_ids(session: AsyncSession, ids: Collection[int]) -> list[Topic]:
     return list(await session.scalars(select(Topic).where(Topic.id.in_(ids))))
 
 
+@dataclass(frozen=True, slots=True)
+class TopicView:
+    """A topic as a viewer sees it: the posts counted are those they may see."""
+
+    id: int
+    name: str
+    post_count: int
+
+
+async def get_shown(session: AsyncSession, viewer: Viewer, *, name: str) -> TopicView:
+    """The topic, counted for the viewer; 404 when it is unknown or all its posts are
+    hidden from them (the two answer alike)."""
+    found = await repository.shown_by_name(session, viewer, name.lower())
+    if found is None:
+        raise NotFound("No such topic.")
+    topic, visible = found
+    return TopicView(topic.id, topic.name, visible)
+
+
 async def list_topics(
-    session: AsyncSession, *, prefix: str | None, page: PageParams
-) -> tuple[list[Topic], str | None]:
-    """Topics by name (for autocomplete), optionally those starting with `prefix`."""
-    stmt = select(Topic)
-    if prefix:
-        stmt = stmt.where(Topic.name.startswith(prefix.lstrip("#").lower(), autoescape=True))
+    session: AsyncSession, viewer: Viewer, *, prefix: str | None, page: PageParams
+) -> tuple[list[TopicView], str | None]:
+    """Topics shown to the viewer by name (for autocomplete), optionally those starting with
+    `prefix`, each with the count of posts the viewer may see."""
     after = page.after_key()
-    stmt = keyset(
-        stmt,
-        Topic.name,
+    stmt = repository.page(
+        viewer,
+        prefix=prefix.lstrip("#").lower() if prefix else None,
         after=None if after is None else str(after[0]),
         limit=page.limit + 1,
-        ascending=True,
     )
-    found = list(await session.scalars(stmt))
+    found = [TopicView(0, name, int(count)) for name, count in await session.execute(stmt)]
     return page_of(found, page.limit, key=lambda t: [t.name])

@@ -3,6 +3,9 @@ indexer) read, written in the write's transaction and published once it commits.
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.events import SessionRevoked
@@ -19,13 +22,26 @@ from app.posts.events import (
     PostUpdated,
     ReactionChanged,
 )
+from app.posts.schemas import PostRead
 from app.visibility.events import AccessChanged
 
 on = events.Handlers()
 
+# A post event larger than this carries the post without its text (`truncated: true`):
+# clients read the card by id, and no socket queue or outbox row holds megabytes.
+LIVE_EVENT_LIMIT = 256 * 1024
+
+
+def _post_data(post: PostRead) -> dict[str, Any]:
+    data: dict[str, Any] = post.model_dump(mode="json")
+    if len(orjson.dumps(data)) > LIVE_EVENT_LIMIT:
+        data = {k: v for k, v in data.items() if k not in {"body", "body_html"}}
+        data["truncated"] = True
+    return data
+
 
 async def _post_changed(
-    session: AsyncSession, type: str, place: PostPlace, data: dict[str, object]
+    session: AsyncSession, type: str, place: PostPlace, data: dict[str, Any]
 ) -> None:
     await outbox.post_changed(
         session,
@@ -42,16 +58,12 @@ async def _post_changed(
 
 @on(PostCreated)
 async def post_created(session: AsyncSession, event: PostCreated) -> None:
-    await _post_changed(
-        session, outbox.POST_CREATED, event.place, event.post.model_dump(mode="json")
-    )
+    await _post_changed(session, outbox.POST_CREATED, event.place, _post_data(event.post))
 
 
 @on(PostUpdated)
 async def post_updated(session: AsyncSession, event: PostUpdated) -> None:
-    await _post_changed(
-        session, outbox.POST_UPDATED, event.place, event.post.model_dump(mode="json")
-    )
+    await _post_changed(session, outbox.POST_UPDATED, event.place, _post_data(event.post))
 
 
 @on(PostDeleted)

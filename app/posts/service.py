@@ -42,6 +42,25 @@ from app.visibility import PostVisibility, Viewer
 BODY_LIMITS = {PostKind.blog: 100_000}
 DEFAULT_BODY_LIMIT = 5_000
 COMMENT_LIMIT = 5_000
+# What one text may link: beyond these a post is refused (each topic is a row, a feed
+# audience and a live channel; one post once created 33,334 topics).
+MAX_TOPICS = 30
+MAX_MENTIONS = 50
+MAX_ACCOUNTS = 20
+
+
+def _check_links(*, accounts: int, topics: int, mentions: int, field: str) -> None:
+    for count, limit, what in (
+        (accounts, MAX_ACCOUNTS, "accounts"),
+        (topics, MAX_TOPICS, "topics"),
+        (mentions, MAX_MENTIONS, "mentions"),
+    ):
+        if count > limit:
+            raise Invalid(
+                f"A text may name at most {limit} {what}; this one names {count}.",
+                field=field,
+                code=f"too_many_{what}",
+            )
 
 
 def _check_text(kind: PostKind, title: str | None, body: str) -> None:
@@ -63,6 +82,7 @@ async def _resolve_accounts(
 ) -> list[Account]:
     """Explicit slugs must exist (422 otherwise); unknown `$slug`s in the text stay text."""
     wanted = list(dict.fromkeys(s.strip().lstrip("$").lower() for s in explicit))
+    _check_links(accounts=len({*wanted, *parsed}), topics=0, mentions=0, field="body.accounts")
     found = await accounts.visible_by_slugs(session, viewer, list({*wanted, *parsed}))
     by_slug = {a.slug: a for a in found}
     unknown = [s for s in wanted if s not in by_slug]
@@ -74,8 +94,9 @@ async def _resolve_accounts(
 
 
 def _topic_names(explicit: list[str], parsed: list[str]) -> list[str]:
-    names = [topics.normalize(t, field="body.topics") for t in explicit]
-    return list(dict.fromkeys([*names, *parsed]))
+    names = list(dict.fromkeys([*(t.strip().lstrip("#").lower() for t in explicit), *parsed]))
+    _check_links(accounts=0, topics=len(names), mentions=0, field="body.topics")
+    return list(dict.fromkeys(topics.normalize(t, field="body.topics") for t in names))
 
 
 async def _group_for_post(session: AsyncSession, viewer: Viewer, slug: str) -> Group:
@@ -140,6 +161,7 @@ async def create(
     from what was written, not read back)."""
     _check_text(data.kind, data.title, data.body)
     refs = references(data.body)
+    _check_links(accounts=0, topics=0, mentions=len(refs.mentions), field="body.body")
     tagged = await _resolve_accounts(session, viewer, explicit=data.accounts, parsed=refs.accounts)
     topic_names = _topic_names(data.topics, refs.topics)
     mentioned = await users.by_handles(session, refs.mentions)
@@ -190,6 +212,7 @@ async def update_post(
     body = data.body if data.body is not None else post.body
     _check_text(kind, title, body)
     old_refs, new_refs = references(post.body), references(body)
+    _check_links(accounts=0, topics=0, mentions=len(new_refs.mentions), field="body.body")
     account_ids, topic_ids, mention_ids = await repository.link_ids(session, post.id)
     current_accounts = await accounts.by_ids(session, account_ids)
     current_topics = await topics.by_ids(session, topic_ids)
@@ -269,6 +292,9 @@ async def add_comment(
     if data.parent_id and parent is None:
         raise Invalid("parent_id is not a comment on this post.", field="body.parent_id")
     refs = references(data.body)
+    _check_links(
+        accounts=len(refs.accounts), topics=0, mentions=len(refs.mentions), field="body.body"
+    )
     tagged = await accounts.visible_by_slugs(session, viewer, refs.accounts)
     mentioned = await users.by_handles(session, refs.mentions)
     comment = Comment(

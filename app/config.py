@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
     max_import_bytes: int = Field(default=5_000_000, ge=1)
+    # The largest request body elsewhere: JSON and forms (a 100,000-character blog fits).
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # PostgreSQL connections per process. Size it to the database's cores, not to the
     # requests in flight: on two cores, 5 per worker served 926 feed pages/s and 10 served
     # 722-805 (more backends than cores contend; waiting in the app's pool is cheaper).

@@ -10,11 +10,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app.accounts.pages import router as accounts_pages
+from app.accounts.routes import IMPORT_PATH
 from app.accounts.routes import router as accounts_router
 from app.auth import passwords
 from app.auth.pages import router as auth_pages
@@ -22,7 +23,8 @@ from app.auth.ratelimit import LoginLimiter
 from app.auth.routes import router as auth_router
 from app.config import Settings, get_settings
 from app.core.db import create_engine, session_factory
-from app.core.errors import ErrorResponse, install_error_handlers
+from app.core.errors import ErrorResponse, answer, install_error_handlers
+from app.core.limits import MULTIPART_SLACK, BodyLimits
 from app.feeds.pages import router as feeds_pages
 from app.feeds.routes import router as feeds_router
 from app.follows.routes import router as follows_router
@@ -119,6 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis_prefix=settings.redis_prefix,
     )
     install_error_handlers(app, error_page=error_page)
+    app.add_middleware(
+        BodyLimits,
+        default=settings.max_body_bytes,
+        by_path={IMPORT_PATH: settings.max_import_bytes + MULTIPART_SLACK},
+        too_large=_too_large,
+    )
 
     for router in ROUTERS:
         app.include_router(router)
@@ -149,6 +157,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+async def _too_large(request: Request, message: str) -> Response:
+    return await answer(request, 413, "payload_too_large", message, error_page=error_page)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

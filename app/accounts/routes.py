@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.accounts import service
 from app.accounts.models import Account
@@ -16,7 +17,7 @@ from app.accounts.schemas import (
 )
 from app.auth.deps import AdminUser, CurrentUser, CurrentViewer
 from app.core.deps import AppSettings, DbSession
-from app.core.errors import AppError
+from app.core.errors import AppError, Invalid
 from app.core.pagination import Page, PageQuery
 from app.users.models import User
 from app.users.schemas import UserSummary
@@ -48,10 +49,32 @@ async def list_accounts(
     return Page(items=[_read(a, owners) for a in rows], next_cursor=cursor)
 
 
-@router.post("/import")
+IMPORT_PATH = "/api/v1/accounts/import"
+_MULTIPART_FILE = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/import", openapi_extra=_MULTIPART_FILE)
 async def import_accounts(
-    file: UploadFile, session: DbSession, _admin: AdminUser, settings: AppSettings
+    request: Request, session: DbSession, _admin: AdminUser, settings: AppSettings
 ) -> ImportResult:
+    """Import a CRM export. The body is read only once the caller is known to be an admin."""
+    file = (await request.form()).get("file")
+    if not isinstance(file, StarletteUpload):
+        raise Invalid("Send the CSV as the multipart field 'file'.", field="body.file",
+                      code="validation_error")  # fmt: skip
     content = await file.read(settings.max_import_bytes + 1)
     if len(content) > settings.max_import_bytes:
         raise AppError(

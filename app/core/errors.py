@@ -136,6 +136,29 @@ def wants_page(request: Request) -> bool:
     return not ("application/json" in accept and "text/html" not in accept)
 
 
+async def answer(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    error_page: ErrorPage | None = None,
+) -> Response:
+    """The error as its caller wants it: the JSON shape, or (with `error_page`, for a
+    browser on the HTML side) an error page, or a redirect to sign in instead of a 401."""
+    if error_page is None or not wants_page(request):
+        return error_response(status, code, message, details, headers)
+    if status == 401:
+        # Back to the page after signing in; a form post cannot be replayed, so home.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        return RedirectResponse("/login?next=" + quote(target, safe="/"), status_code=303)
+    return await error_page(request, status, code, message)
+
+
 def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
     """JSON errors for the API; with `error_page`, error pages (and a redirect to sign in
     instead of a 401) for the HTML routes."""
@@ -148,15 +171,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        if error_page is None or not wants_page(request):
-            return error_response(status, code, message, details, headers)
-        if status == 401:
-            # Back to the page after signing in; a form post cannot be replayed, so home.
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            if request.method != "GET":
-                target = "/"
-            return RedirectResponse("/login?next=" + quote(target, safe="/"), status_code=303)
-        return await error_page(request, status, code, message)
+        return await answer(request, status, code, message, details, headers, error_page=error_page)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:

@@ -32,8 +32,10 @@ def _read(account: Account, owners: dict[int, User]) -> AccountRead:
 
 
 @router.post("", status_code=201)
-async def create_account(body: AccountCreate, session: DbSession, user: CurrentUser) -> AccountRead:
-    account = await service.create(session, creator=user, data=body)
+async def create_account(
+    body: AccountCreate, session: DbSession, user: CurrentUser, viewer: CurrentViewer
+) -> AccountRead:
+    account = await service.create(session, creator=user, data=body, viewer=viewer)
     return _read(account, await service.owners(session, [account]))
 
 

@@ -17,6 +17,7 @@ from app.accounts.schemas import AccountCreate
 from app.core import events
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
+from app.core.slugs import free_variant
 from app.core.text import slugify
 from app.users import service as users
 from app.users.models import User
@@ -24,13 +25,30 @@ from app.visibility import Viewer
 from app.visibility.events import AccessChanged
 
 
-async def create(session: AsyncSession, *, creator: User | None, data: AccountCreate) -> Account:
-    """Create an account; the owner defaults to its creator."""
+async def create(
+    session: AsyncSession,
+    *,
+    creator: User | None,
+    data: AccountCreate,
+    viewer: Viewer | None = None,
+) -> Account:
+    """Create an account; the owner defaults to its creator. `viewer` is who asks (None: a
+    path that sees everything, the import and the commands).
+
+    A slug already used by an account the caller may see is a 409; one used by an account
+    they may not see is never confirmed: the new account gets a free variant of it. A CRM id
+    in use is a 409 that does not say by which account, visible or not.
+    """
     slug = data.slug or slugify(data.name)
-    if await repository.by_slug(session, slug):
-        raise Conflict(f"An account with the slug {slug!r} already exists.", code="slug_taken")
+    existing = await repository.by_slug(session, slug)
+    if existing is not None:
+        if viewer is None or viewer.can_see_account(
+            account_id=existing.id, confidential=existing.confidential
+        ):
+            raise Conflict(f"An account with the slug {slug!r} already exists.", code="slug_taken")
+        slug = await free_variant(slug, lambda s: repository.by_slug(session, s))
     if data.crm_id and await repository.by_crm_id(session, data.crm_id):
-        raise Conflict("An account with this CRM id already exists.", code="crm_id_taken")
+        raise Conflict("This CRM id is in use; a new account cannot take it.", code="crm_id_taken")
     owner = creator
     if data.owner_handle:
         found = await users.by_handle(session, data.owner_handle)

@@ -34,7 +34,7 @@ def _read(group: Group, counts: dict[int, int], viewer: Viewer) -> GroupRead:
 async def create_group(
     body: GroupCreate, session: DbSession, user: CurrentUser, viewer: CurrentViewer
 ) -> GroupRead:
-    group = await service.create(session, creator=user, data=body)
+    group = await service.create(session, creator=user, data=body, viewer=viewer)
     return _read(group, {group.id: 1}, replace(viewer, group_ids=viewer.group_ids | {group.id}))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import events
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PageParams, paginate
+from app.core.slugs import free_variant
 from app.core.text import slugify
 from app.groups import repository
 from app.groups.events import MembershipChanged
@@ -18,11 +19,17 @@ from app.visibility import Viewer
 from app.visibility.events import AccessChanged
 
 
-async def create(session: AsyncSession, *, creator: User, data: GroupCreate) -> Group:
-    """Create a group with its creator as the first member."""
+async def create(
+    session: AsyncSession, *, creator: User, data: GroupCreate, viewer: Viewer | None = None
+) -> Group:
+    """Create a group with its creator as the first member. A slug used by a private group
+    the caller is not in is never confirmed: the new group gets a free variant of it."""
     slug = data.slug or slugify(data.name)
-    if await repository.by_slug(session, slug):
-        raise Conflict(f"A group with the slug {slug!r} already exists.", code="slug_taken")
+    existing = await repository.by_slug(session, slug)
+    if existing is not None:
+        if viewer is None or viewer.can_see_group(group_id=existing.id, private=existing.private):
+            raise Conflict(f"A group with the slug {slug!r} already exists.", code="slug_taken")
+        slug = await free_variant(slug, lambda s: repository.by_slug(session, s))
     group = Group(slug=slug, name=data.name, private=data.private, created_by_id=creator.id)
     session.add(group)
     await session.flush()

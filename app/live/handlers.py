@@ -13,6 +13,7 @@ from app.core import events
 from app.follows.events import Followed, Unfollowed
 from app.notifications.events import NotificationCreated
 from app.outbox import events as outbox
+from app.outbox import service as outbox_service
 from app.posts import service as posts
 from app.posts.events import (
     CommentAdded,
@@ -63,12 +64,30 @@ async def post_created(session: AsyncSession, event: PostCreated) -> None:
 
 @on(PostUpdated)
 async def post_updated(session: AsyncSession, event: PostUpdated) -> None:
+    if event.place.visibility != event.previous.visibility:
+        # Who may see the post changed: what it said before is replayed to nobody, and its
+        # earlier events are judged by who may see it now.
+        await _scrub(session, event.place, visibility=event.place.visibility.as_dict())
     await _post_changed(session, outbox.POST_UPDATED, event.place, _post_data(event.post))
 
 
 @on(PostDeleted)
 async def post_deleted(session: AsyncSession, event: PostDeleted) -> None:
+    await _scrub(session, event.place)
     await _post_changed(session, outbox.POST_DELETED, event.place, {"id": event.place.post_id})
+
+
+async def _scrub(
+    session: AsyncSession, place: PostPlace, *, visibility: dict[str, Any] | None = None
+) -> None:
+    """A `resume` replays events for a week: the post's earlier ones keep their ids, not
+    their text."""
+    await outbox_service.scrub(
+        session,
+        channel=outbox.post(place.post_id),
+        keep=("id", "post_id", "kind", "added"),
+        visibility=visibility,
+    )
 
 
 @on(CommentAdded)

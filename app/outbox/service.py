@@ -217,6 +217,30 @@ async def read_for_channels(
     return [_event(row) for row in rows]
 
 
+async def scrub(
+    session: AsyncSession,
+    *,
+    channel: str,
+    keep: Collection[str],
+    visibility: dict[str, Any] | None = None,
+) -> int:
+    """Drop the content of the events published on `channel` so far (a deleted or newly
+    restricted post's): each keeps its type and the `keep` keys of its data; with
+    `visibility`, they are judged by it from now on. Returns how many were scrubbed."""
+    on_channel = select(OutboxChannel.event_id).where(OutboxChannel.channel == channel)
+    found = list(
+        await session.execute(
+            select(OutboxEvent.id, OutboxEvent.data).where(OutboxEvent.id.in_(on_channel))
+        )
+    )
+    for event_id, data in found:
+        values: dict[str, Any] = {"data": {k: data[k] for k in keep if k in data}}
+        if visibility is not None:
+            values["visibility"] = visibility
+        await session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(values))
+    return len(found)
+
+
 async def last_seq(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(OutboxEvent.seq))) or 0)
 

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     meili_url: str | None = None
     meili_key: str | None = None
     meili_prefix: str = "tandem_"
+    # How long a search waits for the engine before answering 503.
+    search_timeout_seconds: float = Field(default=3.0, gt=0)
     # The embedded FTS5 index; unset: beside the SQLite file (`<db>.search.sqlite`).
     search_fts5_path: str | None = None
     token_ttl_hours: int = Field(default=720, ge=1)

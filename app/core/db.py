@@ -199,6 +199,13 @@ async def rows(
     return (await connection.execute(statement, params)).all()
 
 
+async def release(session: AsyncSession) -> None:
+    """Hand the session's connection back to the pool now, before a wait on another service
+    (the search engine): a hung engine must not hold the database connections the other
+    requests need. Using the session again takes a fresh connection."""
+    await session.close()
+
+
 def in_ids(column: InstrumentedAttribute[int], dialect: str) -> ColumnElement[bool]:
     """`column` among the bound parameter `ids`, for statements built once. PostgreSQL takes
     the ids as one array, so the SQL text (and the prepared statement) is the same whatever

@@ -42,7 +42,13 @@ async def search_page(
     )
     if q.strip() or account or department:
         try:
-            results = await service.search(ctx.session, _backend(ctx.request), ctx.viewer, params)
+            results = await service.search(
+                ctx.session,
+                _backend(ctx.request),
+                ctx.viewer,
+                params,
+                timeout=ctx.settings.search_timeout_seconds,
+            )
         except Invalid as exc:
             problem = exc.message
         except service.SearchDown as exc:

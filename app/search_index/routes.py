@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.auth.deps import CurrentViewer
-from app.core.deps import DbSession
+from app.core.deps import AppSettings, DbSession
 from app.posts.models import PostKind
 from app.search_index import service
 from app.search_index.schemas import SearchResults, SearchType
@@ -29,6 +29,7 @@ async def search(
     session: DbSession,
     viewer: CurrentViewer,
     engine: SearchEngine,
+    settings: AppSettings,
     q: str = "",
     type: SearchType = SearchType.post,
     account: str | None = None,
@@ -56,4 +57,6 @@ async def search(
         cursor=cursor,
         limit=limit,
     )
-    return await service.search(session, engine, viewer, params)
+    return await service.search(
+        session, engine, viewer, params, timeout=settings.search_timeout_seconds
+    )

@@ -4,12 +4,14 @@ and snippets only ever cover what the viewer may see."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import release
 from app.core.errors import AppError, Invalid
 from app.posts.schemas import AuthorRead
 from app.search_index.schemas import SearchHitRead, SearchResults, SearchType
@@ -132,9 +134,15 @@ def _hit(hit: SearchHit) -> SearchHitRead:
 
 
 async def search(
-    session: AsyncSession, backend: SearchBackend, viewer: Viewer, params: SearchParams
+    session: AsyncSession,
+    backend: SearchBackend,
+    viewer: Viewer,
+    params: SearchParams,
+    *,
+    timeout: float = 3.0,
 ) -> SearchResults:
-    """One page of what `viewer` may see matching `params`."""
+    """One page of what `viewer` may see matching `params`; 503 when the engine does not
+    answer within `timeout` seconds."""
     filters = _filters(params)
     _check(params, filters)
     index = INDEX_OF[params.type]
@@ -146,8 +154,13 @@ async def search(
         cursor=params.cursor,
         **filters,
     )
+    await release(session)
     try:
-        result = await backend.search(index, query)
+        result = await asyncio.wait_for(backend.search(index, query), timeout)
+    except TimeoutError as exc:
+        raise SearchDown(
+            "Search is not answering right now; try again shortly.", headers={"Retry-After": "5"}
+        ) from exc
     except InvalidSearch as exc:
         raise Invalid(str(exc).capitalize() + ".", field="query.cursor") from exc
     except SearchUnavailable as exc:

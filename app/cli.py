@@ -202,8 +202,7 @@ def cmd_accounts_import(args: argparse.Namespace) -> None:
     content = Path(args.file).read_bytes()
 
     async def work(factory: Sessions) -> accounts.ImportReport:
-        async with transaction(factory) as session:
-            return await accounts.import_csv(session, content=content)
+        return await accounts.import_csv(factory, content=content)
 
     report = _run_with_sessions(get_settings(), work)
     for row, message in report.errors:

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # requests in flight: on two cores, 5 per worker served 926 feed pages/s and 10 served
     # 722-805 (more backends than cores contend; waiting in the app's pool is cheaper).
     db_pool_size: int = Field(default=5, ge=1)
+    # How long an SQLite write waits for another's lock; past it the request answers 503.
+    sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0)
     # Live events: run the outbox dispatcher in this process (app workers and `tandem worker`).
     dispatcher: bool = True
     outbox_poll_seconds: float = Field(default=1.0, gt=0)

@@ -84,7 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            busy_timeout=settings.sqlite_busy_timeout_seconds,
+        )
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
         try:

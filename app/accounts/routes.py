@@ -16,7 +16,8 @@ from app.accounts.schemas import (
     ImportRowError,
 )
 from app.auth.deps import AdminUser, CurrentUser, CurrentViewer
-from app.core.deps import AppSettings, DbSession
+from app.core.db import release
+from app.core.deps import AppSettings, DbSession, Sessions
 from app.core.errors import AppError, Invalid
 from app.core.pagination import Page, PageQuery
 from app.users.models import User
@@ -70,7 +71,11 @@ _MULTIPART_FILE = {
 
 @router.post("/import", openapi_extra=_MULTIPART_FILE)
 async def import_accounts(
-    request: Request, session: DbSession, _admin: AdminUser, settings: AppSettings
+    request: Request,
+    session: DbSession,
+    sessions: Sessions,
+    _admin: AdminUser,
+    settings: AppSettings,
 ) -> ImportResult:
     """Import a CRM export. The body is read only once the caller is known to be an admin."""
     file = (await request.form()).get("file")
@@ -84,7 +89,10 @@ async def import_accounts(
             code="payload_too_large",
             status=413,
         )
-    report = await service.import_csv(session, content=content)
+    # The import writes in short transactions of its own: this request's session (which
+    # checked the caller) must not hold SQLite's write lock meanwhile.
+    await release(session)
+    report = await service.import_csv(sessions, content=content)
     return ImportResult(
         created=report.created,
         updated=report.updated,

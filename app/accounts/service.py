@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts import repository
 from app.accounts.events import AccountChanged
 from app.accounts.models import Account
 from app.accounts.schemas import AccountCreate
 from app.core import events
+from app.core.db import dialect_name, transaction
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.slugs import free_variant
@@ -176,9 +178,19 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-async def import_csv(session: AsyncSession, *, content: bytes) -> ImportReport:
+# Rows written per transaction: a long import holds SQLite's write lock for moments at a
+# time, not minutes. Between two, it steps aside for as long as SQLite's busy handler takes
+# to retry (it polls every 100 ms), or the waiting writers would keep missing the gap.
+IMPORT_CHUNK = 50
+SQLITE_PAUSE = 0.12
+
+
+async def import_csv(
+    sessions: async_sessionmaker[AsyncSession], *, content: bytes, chunk: int = IMPORT_CHUNK
+) -> ImportReport:
     """Create or update accounts from a CRM export. Rows are numbered as in a spreadsheet
-    (the header is row 1); each row is applied whole or not at all."""
+    (the header is row 1); each row is applied whole or not at all, in transactions of
+    `chunk` rows (the file is not one transaction: the report says what each row did)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -195,26 +207,42 @@ async def import_csv(session: AsyncSession, *, content: bytes) -> ImportReport:
             field="file",
         )
     report = ImportReport()
-    for row_number, values in enumerate(rows[1:], start=2):
-        if not any(v.strip() for v in values):
-            continue
-        row = {k: v.strip() for k, v in zip(header, values, strict=False) if k in IMPORT_COLUMNS}
-        try:
-            async with session.begin_nested():
-                created = await _import_row(session, row=row)
-        except (Invalid, Conflict) as exc:
-            report.errors.append((row_number, exc.message))
-            continue
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            column = ".".join(str(p) for p in first["loc"])
-            report.errors.append((row_number, f"{column}: {first['msg']}"))
-            continue
-        if created:
-            report.created += 1
-        else:
-            report.updated += 1
+    numbered = [
+        (
+            number,
+            {k: v.strip() for k, v in zip(header, values, strict=False) if k in IMPORT_COLUMNS},
+        )
+        for number, values in enumerate(rows[1:], start=2)
+        if any(v.strip() for v in values)
+    ]
+    for start in range(0, len(numbered), chunk):
+        async with transaction(sessions) as session:
+            for row_number, row in numbered[start : start + chunk]:
+                await _apply_row(session, report, row_number, row)
+            sqlite = dialect_name(session) == "sqlite"
+        if sqlite and start + chunk < len(numbered):
+            await asyncio.sleep(SQLITE_PAUSE)
     return report
+
+
+async def _apply_row(
+    session: AsyncSession, report: ImportReport, row_number: int, row: dict[str, str]
+) -> None:
+    try:
+        async with session.begin_nested():
+            created = await _import_row(session, row=row)
+    except (Invalid, Conflict) as exc:
+        report.errors.append((row_number, exc.message))
+        return
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        column = ".".join(str(p) for p in first["loc"])
+        report.errors.append((row_number, f"{column}: {first['msg']}"))
+        return
+    if created:
+        report.created += 1
+    else:
+        report.updated += 1
 
 
 async def _import_row(session: AsyncSession, *, row: dict[str, str]) -> bool:

@@ -194,6 +194,16 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        if "database is locked" in str(exc.orig):
+            # SQLite: another write held the lock past the busy timeout. Nothing was written;
+            # the same request succeeds shortly.
+            return await respond(
+                request,
+                503,
+                "database_busy",
+                "The database is busy with another write; try again shortly.",
+                headers={"Retry-After": "2"},
+            )
         # PostgreSQL refuses some input that SQLite stores (a NUL character, say); SQLSTATE
         # class 22 ("data exception") is bad input, not a fault on our side.
         if str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # The embedded FTS5 index; unset: beside the SQLite file (`<db>.search.sqlite`).
     search_fts5_path: str | None = None
     token_ttl_hours: int = Field(default=720, ge=1)
+    # Failed sign-ins at one email from one client address (no limit counts an email alone:
+    # it would let anyone lock the owner out); the name predates that.
     login_attempts_per_email: int = Field(default=10, ge=1)
     login_attempts_per_client: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)

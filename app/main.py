@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = secret_key
     passwords.configure(settings)
     app.state.login_limiter = LoginLimiter(
-        per_email=settings.login_attempts_per_email,
+        per_email_client=settings.login_attempts_per_email,
         per_client=settings.login_attempts_per_client,
         window=settings.login_window_seconds,
         redis_url=settings.redis_url,

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    # /docs and /redoc (and their scripts); /openapi.json is served either way.
+    api_docs: bool = True
     max_import_bytes: int = Field(default=5_000_000, ge=1)
     # PostgreSQL connections per process. Size it to the database's cores, not to the
     # requests in flight: on two cores, 5 per worker served 926 feed pages/s and 10 served

@@ -1,5 +1,6 @@
-"""X-Forwarded-For against real servers: believed only from TANDEM_FORWARDED_ALLOW_IPS, so a
-client cannot shed its failed logins by naming a new address in every request.
+"""X-Forwarded-* against real servers: believed only from TANDEM_FORWARDED_ALLOW_IPS, so a
+client cannot shed its failed logins by naming a new address in every request; and behind a
+TLS proxy the live socket is wss:, which only an https page may open with the cookie.
 
 Each server runs both ways the app is served: `tandem serve` itself, and uvicorn with the
 flags `tandem serve` passes (as the other live tests run it).
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from app.core.migrate import upgrade
 from tests.conftest import fresh_database
 from tests.factories import PASSWORD
+from tests.live.conftest import close_code, receive_until
 from tests.live.servers import AppServer, app_server
 
 # Three failures per client at any emails, two at one email from one client.
@@ -100,3 +103,27 @@ def test_the_forwarded_for_of_a_trusted_proxy_is_the_client(behind_proxy: AppSer
         # ... and the proxy's own address was charged for none of it.
         response = http.post(TOKEN, json={"email": owner, "password": PASSWORD})
         assert response.status_code == 200, response.text
+
+
+async def test_behind_a_tls_proxy_only_an_https_page_may_use_the_cookie(
+    behind_proxy: AppServer,
+) -> None:
+    with httpx.Client(base_url=behind_proxy.url, timeout=30) as http:
+        email = sign_up(http, f"tls{behind_proxy.port}")
+        token = http.post(TOKEN, json={"email": email, "password": PASSWORD}).json()
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        # What the proxy adds to the socket's upgrade request: the page's wss: scheme.
+        headers = {
+            "Cookie": f"tandem_session={token['access_token']}",
+            "X-Forwarded-Proto": "https",
+        }
+        page = f"https://127.0.0.1:{behind_proxy.port}"
+        async with connect(behind_proxy.ws_url, additional_headers=headers, origin=page) as ws:
+            post = http.post("/api/v1/posts", json={"body": "From our https page"}, headers=bearer)
+            assert post.status_code == 201, post.text
+            got = await receive_until(ws, "post.created")
+            assert got["data"]["id"] == post.json()["id"]
+        # The same host in plain http: its cookie is ignored, and no `auth` message follows.
+        plain = f"http://127.0.0.1:{behind_proxy.port}"
+        async with connect(behind_proxy.ws_url, additional_headers=headers, origin=plain) as ws:
+            assert await close_code(ws) == 4401

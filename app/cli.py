@@ -69,13 +69,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
         )
     if settings.auto_migrate:
         _migrate(settings)
+    # X-Forwarded-* only from TANDEM_FORWARDED_ALLOW_IPS: uvicorn's own default believes any
+    # loopback peer, so a proxy on this host that passed the client's header through would let
+    # every client pick the address its failed logins count under.
+    trusted_proxies = settings.forwarded_allow_ips
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies,
         log_level="info",
         # Live sockets: protocol pings drop dead peers; the sans-I/O protocol and no
         # compression keep an idle connection under 40 KB (see docs/performance.md, live delivery).

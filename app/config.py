@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -37,14 +38,22 @@ class Settings(BaseSettings):
     # The embedded FTS5 index; unset: beside the SQLite file (`<db>.search.sqlite`).
     search_fts5_path: str | None = None
     token_ttl_hours: int = Field(default=720, ge=1)
+    # Failed sign-ins at one email from one client address (no limit counts an email alone:
+    # it would let anyone lock the owner out); the name predates that.
     login_attempts_per_email: int = Field(default=10, ge=1)
     login_attempts_per_client: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or networks,
+    # comma-separated, or `*`); none by default, since a header from anyone else would let a
+    # client choose the address its failed logins count under.
+    forwarded_allow_ips: str = ""
     # Argon2id cost of new password hashes; the defaults are argon2-cffi's (RFC 9106's "low
     # memory" profile). Existing hashes keep verifying, whatever cost made them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    # /docs and /redoc (and their scripts); /openapi.json is served either way.
+    api_docs: bool = True
     max_import_bytes: int = Field(default=5_000_000, ge=1)
     # The largest request body elsewhere: JSON and forms (a 100,000-character blog fits).
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
@@ -62,6 +71,24 @@ class Settings(BaseSettings):
     live_send_timeout_seconds: float = Field(default=10.0, gt=0)
     # How long a socket without the session cookie has to send its `auth` message.
     live_auth_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _forwarded_allow_ips_are_addresses(cls, value: str) -> str:
+        # uvicorn takes an entry it cannot parse as a literal host name that no peer has:
+        # a typo would silently trust nobody (or, worse, be read as trusting someone).
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if items == ["*"]:
+            return "*"
+        for item in items:
+            try:
+                ipaddress.ip_network(item)
+            except ValueError:
+                raise ValueError(
+                    f"TANDEM_FORWARDED_ALLOW_IPS: {item!r} is not an IP address or network "
+                    "(a network has no host bits set: 10.0.0.0/8); `*` trusts every peer"
+                ) from None
+        return ",".join(items)
 
     @model_validator(mode="after")
     def _argon2_memory_fits_lanes(self) -> Settings:

@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import IMPORT_PATH
@@ -25,6 +26,7 @@ from app.config import Settings, get_settings
 from app.core.db import create_engine, session_factory
 from app.core.errors import ErrorResponse, answer, install_error_handlers
 from app.core.limits import MULTIPART_SLACK, BodyLimits
+from app.core.security_headers import SecurityHeaders
 from app.feeds.pages import router as feeds_pages
 from app.feeds.routes import router as feeds_router
 from app.follows.routes import router as follows_router
@@ -44,6 +46,7 @@ from app.topics.pages import router as topics_pages
 from app.topics.routes import router as topics_router
 from app.users.pages import router as users_pages
 from app.users.routes import router as users_router
+from app.web import api_docs
 from app.web.context import error_page
 from app.web.templating import STATIC_DIR
 
@@ -74,6 +77,12 @@ PAGE_ROUTERS = (
     notifications_pages,
     search_pages,
 )
+
+
+class Tandem(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outermost, outside Starlette's ServerErrorMiddleware: a 500 carries the headers too.
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -108,17 +117,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.login_limiter.aclose()
             await engine.dispose()
 
-    app = FastAPI(
+    app = Tandem(
         title="Tandem",
         version="1.0",
         summary="The internal social network for sales and marketing.",
         lifespan=lifespan,
+        # FastAPI's pages load Swagger UI and ReDoc from a CDN; api_docs serves its own.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.secret_key = secret_key
     passwords.configure(settings)
     app.state.login_limiter = LoginLimiter(
-        per_email=settings.login_attempts_per_email,
+        per_email_client=settings.login_attempts_per_email,
         per_client=settings.login_attempts_per_client,
         window=settings.login_window_seconds,
         redis_url=settings.redis_url,
@@ -137,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.api_docs:
+        api_docs.install(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -1,4 +1,10 @@
-"""Failed-login limits per email and per client address, over a moving window.
+"""Failed-login limits per (email, client address) and per client address, over a moving window.
+
+There is no limit per email alone: it would let anyone who knows an address lock its owner
+out by failing ten times. Guesses at one email from one client stop at the first limit;
+guesses at many emails from one client stop at the second; the owner, signing in from a
+client that has not failed, always has room. (IPv6 clients count per /64, the block one
+subscriber gets, so rotating addresses inside it is no way around the per-client limit.)
 
 An attempt takes its place in both windows before its password is checked, in one atomic
 step, and gives it back once the password proved right. So guesses sent in parallel cannot
@@ -12,6 +18,7 @@ outage weakens the limit to one per worker instead of lifting it.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import secrets
@@ -172,13 +179,13 @@ class LoginLimiter:
     def __init__(
         self,
         *,
-        per_email: int,
+        per_email_client: int,
         per_client: int,
         window: float,
         redis_url: str | None = None,
         redis_prefix: str = "tandem:",
     ) -> None:
-        self.per_email = per_email
+        self.per_email_client = per_email_client
         self.per_client = per_client
         self.memory = MemoryWindows(window)
         self.redis = (
@@ -188,9 +195,12 @@ class LoginLimiter:
         self._redis_down = False
 
     async def reserve(self, *, email: str, client: str) -> Reservation:
-        """Count an attempt by `email` from `client`; TooManyAttempts if either has no room."""
+        """Count an attempt at `email` from `client`; TooManyAttempts if either window is full:
+        this email from this client, or this client at any email."""
+        client = client_group(client)
         windows = (
-            (_key("email", email), self.per_email),
+            # Length-prefixed, so that no two (email, client) pairs share a key.
+            (_key("email-client", f"{len(email)}:{email}{client}"), self.per_email_client),
             (_key("client", client), self.per_client),
         )
         attempt = secrets.token_hex(8)
@@ -245,6 +255,19 @@ class LoginLimiter:
     async def aclose(self) -> None:
         if self.redis is not None:
             await self.redis.aclose()
+
+
+def client_group(address: str) -> str:
+    """The address an attempt counts under: an IPv4 address itself, an IPv6 address's /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # "unknown", a unix socket: counted as it is
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def _key(kind: str, value: str) -> str:

@@ -120,7 +120,7 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 ErrorPage = Callable[[Request, int, str, str], Awaitable[Response]]
 
 # Paths that answer machines: they keep the JSON error shape whatever the Accept header says.
-_MACHINE_PREFIXES = ("/api/", "/static/")
+_MACHINE_PREFIXES = ("/api/", "/static/", "/docs/")
 _MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/redoc"})
 
 

@@ -23,7 +23,14 @@ from app.posts import service as posts
 def _same_origin(websocket: WebSocket) -> bool:
     """A browser sends its cookie to any site's socket: only our own pages may use it."""
     origin = websocket.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
+    if origin is None:
+        return True
+    page = urlsplit(origin)
+    # The scheme too: behind a proxy http:// and https:// share the host, and a page served
+    # over plain http (which anyone on the network can rewrite) must not ride the session
+    # of the https site, nor an https page a socket that travels in the clear.
+    page_scheme = {"ws": "http", "wss": "https"}.get(websocket.url.scheme)
+    return page.scheme == page_scheme and page.netloc == websocket.headers.get("host")
 
 
 async def _token(websocket: WebSocket) -> str | None:

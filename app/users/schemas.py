@@ -12,7 +12,17 @@ Handle = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9_]{2,30}$")
 ]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Password = Annotated[str, Field(min_length=8, max_length=256)]
+Password = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=256,
+        description=(
+            "Hard to guess (a 422 `weak_password` otherwise): not a common password or a "
+            "simple variant of one, and not the handle or the email's name."
+        ),
+    ),
+]
 
 
 class UserSummary(BaseModel):

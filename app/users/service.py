@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import passwords
+from app.auth import password_policy, passwords
 from app.core import events
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, paginate
@@ -16,7 +16,11 @@ from app.visibility.events import AccessChanged
 
 
 async def create(session: AsyncSession, *, data: UserCreate) -> User:
-    """Create a user; email and handle must be free."""
+    """Create a user; email and handle must be free, the password (if any) hard to guess."""
+    if data.password is not None:
+        await password_policy.check(
+            data.password, email=data.email, handle=data.handle, display_name=data.display_name
+        )
     if await repository.by_email(session, data.email):
         raise Conflict("A user with this email already exists.", code="email_taken")
     if await repository.by_handle(session, data.handle):

@@ -237,15 +237,31 @@ def assert_rate_limited(response: httpx.Response) -> None:
     assert int(response.headers["Retry-After"]) >= 1
 
 
-async def test_login_is_rate_limited_per_email(app: FastAPI, strict_app: FastAPI) -> None:
+async def test_failures_at_an_email_limit_that_client_and_not_the_owner(
+    app: FastAPI, strict_app: FastAPI
+) -> None:
     await with_password(app, "sam")
     await with_password(app, "lee")
-    async with client_for(strict_app, address="10.0.0.1") as first:
-        await fail_logins(first, ["sam@example.com"] * 3)
-    async with client_for(strict_app, address="10.0.0.2") as second:
-        # Even the right password waits, from any address.
-        assert_rate_limited(await login(second, "Sam@example.com", PASSWORD))
-        assert (await login(second, "lee@example.com", PASSWORD)).status_code == 200
+    async with client_for(strict_app, address="10.0.0.1") as attacker:
+        await fail_logins(attacker, ["sam@example.com"] * 3)
+        # The attacker's client stays limited at this email, even with the right password...
+        assert_rate_limited(await login(attacker, "Sam@example.com", PASSWORD))
+        assert (await login(attacker, "lee@example.com", PASSWORD)).status_code == 200
+    async with client_for(strict_app, address="10.0.0.2") as owner:
+        # ... but the owner, from a client that has not failed, signs in.
+        assert (await login(owner, "sam@example.com", PASSWORD)).status_code == 200
+
+
+async def test_the_owner_signs_in_while_many_clients_attack_the_email(
+    app: FastAPI, strict_app: FastAPI
+) -> None:
+    await with_password(app, "sam")
+    for i in range(1, 6):
+        async with client_for(strict_app, address=f"10.0.1.{i}") as attacker:
+            await fail_logins(attacker, ["sam@example.com"] * 3)
+            assert_rate_limited(await login(attacker, "sam@example.com", "wrong password"))
+    async with client_for(strict_app, address="10.0.2.1") as owner:
+        assert (await login(owner, "sam@example.com", PASSWORD)).status_code == 200
 
 
 async def test_login_is_rate_limited_per_client_address(app: FastAPI, strict_app: FastAPI) -> None:
@@ -254,6 +270,26 @@ async def test_login_is_rate_limited_per_client_address(app: FastAPI, strict_app
         await fail_logins(noisy, [f"guess{i}@example.com" for i in range(5)])
         assert_rate_limited(await login(noisy, "sam@example.com", PASSWORD))
     async with client_for(strict_app, address="10.0.0.2") as other:
+        assert (await login(other, "sam@example.com", PASSWORD)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        [f"2001:db8:1:2::{i:x}" for i in range(1, 7)],  # one /64: one subscriber
+        ["192.0.2.9", *("::ffff:192.0.2.9" for _ in range(5))],  # IPv4 in IPv6 notation
+    ],
+)
+async def test_rotating_addresses_of_one_client_share_its_limit(
+    app: FastAPI, strict_app: FastAPI, addresses: list[str]
+) -> None:
+    await with_password(app, "sam")
+    for i, address in enumerate(addresses[:5]):
+        async with client_for(strict_app, address=address) as c:
+            error_body(await login(c, f"guess{i}@example.com", "wrong password"), 401)
+    async with client_for(strict_app, address=addresses[5]) as c:
+        assert_rate_limited(await login(c, "sam@example.com", PASSWORD))
+    async with client_for(strict_app, address="2001:db8:1:3::1") as other:
         assert (await login(other, "sam@example.com", PASSWORD)).status_code == 200
 
 

@@ -1,5 +1,5 @@
-"""Login limits: shared by the workers through Redis, bounded in memory, and still enforced
-when Redis is down.
+"""Login limits per (email, client) and per client: shared by the workers through Redis,
+bounded in memory, and still enforced when Redis is down.
 
 The Redis server is shared with other test runs: every test here writes under a random
 prefix of its own and deletes what it wrote.
@@ -25,6 +25,7 @@ from tests.conftest import service_url
 from tests.factories import PASSWORD, make_user
 
 TOKEN = "/api/v1/auth/token"
+# 3 failures at one email from one client, 5 from one client at any emails.
 STRICT = {"login_attempts_per_email": 3, "login_attempts_per_client": 5}
 
 
@@ -97,9 +98,11 @@ async def test_failures_on_one_worker_limit_the_other(
     async with client_for(first, address="10.0.0.1") as c:
         for _ in range(3):
             error_body(await login(c, sam.email, "wrong password"), 401)
-    async with client_for(second, address="10.0.0.2") as c:
+    async with client_for(second, address="10.0.0.1") as c:
         assert_rate_limited(await login(c, "SAM@example.com", PASSWORD))
         assert (await login(c, lee.email, PASSWORD)).status_code == 200
+    async with client_for(second, address="10.0.0.2") as c:
+        assert (await login(c, sam.email, PASSWORD)).status_code == 200
 
     async with client_for(second, address="10.0.0.3") as c:
         for i in range(5):
@@ -115,7 +118,10 @@ async def test_parallel_guesses_across_workers_get_only_the_limit(
     app: FastAPI, workers: tuple[FastAPI, FastAPI]
 ) -> None:
     sam = await make_user(app, "sam", password=PASSWORD)
-    async with client_for(workers[0]) as a, client_for(workers[1], address="10.0.0.2") as b:
+    async with (
+        client_for(workers[0], address="10.0.0.2") as a,
+        client_for(workers[1], address="10.0.0.2") as b,
+    ):
         responses = await asyncio.gather(
             *(login(c, sam.email, f"guess {i}") for i, c in enumerate([a, b] * 5))
         )
@@ -134,14 +140,18 @@ async def test_redis_keys_are_prefixed_digests_that_expire(
         error_body(await login(c, sam.email, "wrong password"), 401)
     kept = await keys_under(redis_url, redis_prefix)
     names = sorted(key.removeprefix(redis_prefix) for key in kept)
-    assert [name.rsplit(":", 1)[0] for name in names] == ["login:client", "login:email"]
+    assert [name.rsplit(":", 1)[0] for name in names] == ["login:client", "login:email-client"]
     assert all(len(name.rsplit(":", 1)[1]) == 32 for name in names)  # digests, no addresses
     assert all(0 < ttl <= 300_000 for ttl in kept.values()), kept
 
 
 async def test_redis_windows_are_gone_after_the_window(redis_url: str, redis_prefix: str) -> None:
     limiter = LoginLimiter(
-        per_email=2, per_client=10, window=0.3, redis_url=redis_url, redis_prefix=redis_prefix
+        per_email_client=2,
+        per_client=10,
+        window=0.3,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
     )
     try:
         for _ in range(2):
@@ -186,7 +196,7 @@ async def test_without_redis_logins_work_and_are_limited_per_process(
 
 
 async def test_memory_windows_forget_their_keys() -> None:
-    limiter = LoginLimiter(per_email=3, per_client=100, window=0.2)
+    limiter = LoginLimiter(per_email_client=3, per_client=100, window=0.2)
     for i in range(20):
         await limiter.reserve(email=f"guess{i}@example.com", client="10.0.0.1")
     assert limiter.keys_kept() == 21
@@ -202,12 +212,13 @@ async def test_memory_windows_forget_their_keys() -> None:
 
 
 async def test_memory_windows_limit_and_then_let_go() -> None:
-    limiter = LoginLimiter(per_email=3, per_client=100, window=0.2)
+    limiter = LoginLimiter(per_email_client=3, per_client=100, window=0.2)
     for _ in range(3):
         await limiter.reserve(email="sam@example.com", client="10.0.0.1")
     with pytest.raises(TooManyAttempts) as limited:
-        await limiter.reserve(email="sam@example.com", client="10.0.0.2")
+        await limiter.reserve(email="sam@example.com", client="10.0.0.1")
     assert limited.value.retry_after == 1
+    await limiter.reserve(email="sam@example.com", client="10.0.0.2")  # the owner elsewhere
     await limiter.reserve(email="lee@example.com", client="10.0.0.1")
     await asyncio.sleep(0.25)
     await limiter.reserve(email="sam@example.com", client="10.0.0.1")

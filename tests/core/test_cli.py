@@ -1,4 +1,5 @@
-"""`tandem serve` refuses set-ups in which live events could not reach its sockets."""
+"""`tandem serve` refuses set-ups in which live events could not reach its sockets, or
+whose trusted proxies it cannot read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import cli
-from app.config import get_settings
+from app.config import Settings, get_settings
 
 
 @pytest.fixture
@@ -33,3 +34,29 @@ def test_serve_refuses_to_leave_dispatching_to_a_worker_without_redis(
     monkeypatch.setenv("TANDEM_DISPATCHER", "false")
     with pytest.raises(SystemExit, match="TANDEM_DISPATCHER=false"):
         cli.main(["serve"])
+
+
+@pytest.mark.usefixtures("sqlite_env")
+@pytest.mark.parametrize("value", ["proxy.internal", "10.0.0.1/8", "127.0.0.1, *"])
+def test_serve_refuses_forwarded_allow_ips_it_cannot_read(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    # uvicorn would take each as a host name no peer has, and trust nobody without a word.
+    monkeypatch.setenv("TANDEM_FORWARDED_ALLOW_IPS", value)
+    with pytest.raises(SystemExit, match="TANDEM_FORWARDED_ALLOW_IPS"):
+        cli.main(["serve"])
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("", ""),
+        (" 127.0.0.1 , 10.0.0.0/8,::1 ", "127.0.0.1,10.0.0.0/8,::1"),
+        (" * ", "*"),
+    ],
+)
+def test_forwarded_allow_ips_are_addresses_and_networks(
+    monkeypatch: pytest.MonkeyPatch, value: str, kept: str
+) -> None:
+    monkeypatch.setenv("TANDEM_FORWARDED_ALLOW_IPS", value)
+    assert Settings(_env_file=None).forwarded_allow_ips == kept

@@ -48,13 +48,15 @@ def _wait_until(check: Any, what: str, timeout: float = STARTUP_TIMEOUT) -> None
 
 @dataclass
 class AppServer:
-    """`uvicorn app.main:create_app` in its own process, as `tandem serve` runs it."""
+    """`uvicorn app.main:create_app` in its own process, as `tandem serve` runs it (or, with
+    `cli`, `tandem serve` itself)."""
 
     database_url: str
     log_dir: Path
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    cli: bool = False
 
     @property
     def url(self) -> str:
@@ -80,13 +82,21 @@ class AppServer:
             **self.env,
         }
         log = (self.log_dir / f"uvicorn-{next(_names)}-{self.port}.log").open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-                "--host", "127.0.0.1", "--port", str(self.port),
+        # As `tandem serve`: X-Forwarded-* believed only from TANDEM_FORWARDED_ALLOW_IPS.
+        trusted = env.get("TANDEM_FORWARDED_ALLOW_IPS")
+        proxy = ["--forwarded-allow-ips", trusted] if trusted else ["--no-proxy-headers"]
+        command = (
+            ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            if self.cli
+            else [
+                "-m", "uvicorn", "app.main:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(self.port), *proxy,
                 "--ws", self.env.get("UVICORN_WS", "websockets-sansio"),
                 "--ws-per-message-deflate", "false", "--log-level", "warning",
-            ],
+            ]
+        )  # fmt: skip
+        self.process = subprocess.Popen(
+            [sys.executable, *command],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -118,8 +128,10 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 
 
 @contextlib.contextmanager
-def app_server(database_url: str, log_dir: Path, **env: str) -> Iterator[AppServer]:
-    server = AppServer(database_url, log_dir, env=env).start()
+def app_server(
+    database_url: str, log_dir: Path, *, cli: bool = False, **env: str
+) -> Iterator[AppServer]:
+    server = AppServer(database_url, log_dir, env=env, cli=cli).start()
     try:
         yield server
     finally:

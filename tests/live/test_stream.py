@@ -226,6 +226,37 @@ async def test_session_cookie_authenticates(server: AppServer, api: Api) -> None
         assert got["data"]["id"] == post["id"]
 
 
+async def test_the_cookie_signs_in_a_socket_opened_by_our_own_page(
+    server: AppServer, api: Api
+) -> None:
+    author = await api.signup("ourpage")
+    cookie = {"Cookie": f"tandem_session={author.token}"}
+    own_page = f"http://127.0.0.1:{server.port}"
+    async with connect(server.ws_url, additional_headers=cookie, origin=own_page) as ws:
+        post = await api.post(author, "Sent from our own page")
+        got = await receive_until(ws, "post.created")
+        assert got["data"]["id"] == post["id"]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",  # another site
+        "https://127.0.0.1:{port}",  # our host and port, but an https page for a ws: socket
+        "http://127.0.0.1:1",  # our host, another port
+    ],
+)
+async def test_the_cookie_of_a_socket_opened_by_another_origin_is_ignored(
+    server: AppServer, api: Api, origin: str
+) -> None:
+    user = await api.signup("foreign")
+    cookie = {"Cookie": f"tandem_session={user.token}"}
+    page = origin.format(port=server.port)
+    async with connect(server.ws_url, additional_headers=cookie, origin=page) as ws:
+        # No `auth` message follows: the socket is closed once the auth timeout passes.
+        assert await close_code(ws) == 4401
+
+
 async def test_logout_closes_the_sockets_of_that_token(server: AppServer, api: Api) -> None:
     user = await api.signup("leaver")
     async with await open_stream(server, user) as ws:

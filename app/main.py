@@ -136,7 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "database": "ok",
             "search": "meilisearch" if settings.meili_url else "sqlite-fts5",
             "broker": "redis" if settings.redis_url else "in-process",
+            # Whether this process's subscriber listens now (False while it resubscribes).
             "broker_connected": request.app.state.hub.subscribed.is_set(),
+            "broker_skipped_messages": request.app.state.hub.skipped,
         }
         try:
             async with request.app.state.engine.connect() as conn:

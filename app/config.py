@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # requests in flight: on two cores, 5 per worker served 926 feed pages/s and 10 served
     # 722-805 (more backends than cores contend; waiting in the app's pool is cheaper).
     db_pool_size: int = Field(default=5, ge=1)
+    # Test each pooled connection before use (a round trip per checkout). Off: a connection
+    # the database dropped is found by its first statement, reads are retried once and
+    # the rest answer 503. On where connections are dropped often (an idle-killing proxy).
+    db_pre_ping: bool = False
     # Live events: run the outbox dispatcher in this process (app workers and `tandem worker`).
     dispatcher: bool = True
     outbox_poll_seconds: float = Field(default=1.0, gt=0)

@@ -82,7 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(
+            settings.database_url, pool_size=settings.db_pool_size, pre_ping=settings.db_pre_ping
+        )
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
         try:

@@ -35,6 +35,7 @@ log = logging.getLogger("tandem.live")
 
 CLOSE_TRY_AGAIN = 1013  # queue overflow or a stuck client: reconnect and resume
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_POLICY_VIOLATION = 1008  # a client message the protocol does not allow (a bad id)
 REPLAY_PAGE = 500
 SENT_LIVE_KEPT = 64
 CLOSE_TIMEOUT = 2.0
@@ -243,20 +244,20 @@ class Connection:
         finally:
             self._sender = None
 
-    def close(self, code: int) -> None:
+    def close(self, code: int, reason: str = "") -> None:
         """Close the socket with `code` (once); the endpoint's receive loop then ends."""
         if not self.closing:
             self.closing = True
             self._queue.clear()
-            self.spawn(self._close(code))
+            self.spawn(self._close(code, reason))
 
-    async def _close(self, code: int) -> None:
+    async def _close(self, code: int, reason: str) -> None:
         if self._sender is not None and self._sender is not asyncio.current_task():
             self._sender.cancel()
         with contextlib.suppress(Exception):
             # A stuck client may never take the close frame; it is queued, and the protocol's
             # ping timeout ends the connection if the client never reads again.
-            await asyncio.wait_for(self.websocket.close(code), CLOSE_TIMEOUT)
+            await asyncio.wait_for(self.websocket.close(code, reason), CLOSE_TIMEOUT)
 
     def spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

@@ -287,6 +287,10 @@ class Connection:
     async def _replay(self, after: int) -> None:
         async with transaction(self.hub.sessionmaker) as session:
             await outbox.sequence_pending(session)
+            # No client saw an id beyond the last one numbered; one resuming after such an
+            # id (from another database, or a bug) would take every event up to it for a
+            # duplicate, and hear nothing live for as long.
+            after = min(after, await outbox.last_seq(session))
         position, sent_live = after, set(self._sent_live)
         while not self.closing:
             async with transaction(self.hub.sessionmaker, write=False) as session:

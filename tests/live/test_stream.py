@@ -323,3 +323,15 @@ async def test_an_id_out_of_range_closes_the_socket_with_1008_and_the_server_car
     async with await open_stream(server, user) as ws:
         post = await api.post(user, "After the bad id")
         await receive_until(ws, "post.created", id=post["id"])
+
+
+async def test_ids_at_the_ends_of_the_range_are_accepted(server: AppServer, api: Api) -> None:
+    user = await api.signup("edges")
+    first = await api.post(user, "Before the socket")
+    async with await open_stream(server, user) as ws:
+        await ws.send(json.dumps({"type": "watch", "post_id": 2**63 - 1}))  # no such post
+        await ws.send(json.dumps({"type": "resume", "after": 2**63 - 1}))  # nothing after it
+        await ws.send(json.dumps({"type": "resume", "after": 0}))  # everything kept
+        await receive_until(ws, "post.created", id=first["id"])
+        post = await api.post(user, "While connected")
+        await receive_until(ws, "post.created", id=post["id"])

@@ -18,6 +18,7 @@ from app.auth.deps import AdminUser, CurrentUser, CurrentViewer
 from app.core.deps import AppSettings, DbSession
 from app.core.errors import AppError
 from app.core.pagination import Page, PageQuery
+from app.core.types import OneLine
 from app.users.models import User
 from app.users.schemas import UserSummary
 
@@ -41,7 +42,7 @@ async def list_accounts(
     session: DbSession,
     viewer: CurrentViewer,
     page: PageQuery,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100), OneLine] = None,
 ) -> Page[AccountRead]:
     rows, cursor = await service.list_accounts(session, viewer, q=q, page=page)
     owners = await service.owners(session, rows)

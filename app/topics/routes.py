@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from app.auth.deps import CurrentUser
 from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
+from app.core.types import OneLine
 from app.topics import service
 
 router = APIRouter(prefix="/api/v1/topics", tags=["topics"])
@@ -23,7 +24,7 @@ async def list_topics(
     session: DbSession,
     _user: CurrentUser,
     page: PageQuery,
-    q: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=64), OneLine] = None,
 ) -> Page[TopicRead]:
     rows, cursor = await service.list_topics(session, prefix=q, page=page)
     return Page(

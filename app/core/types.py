@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 MAX_ID = 2**63 - 1
 
@@ -42,16 +44,37 @@ def control_character(text: str, *, lines: bool = False) -> str | None:
     )
 
 
-def _refuse_controls(*, lines: bool) -> AfterValidator:
-    def check(value: Any) -> Any:
+@dataclass(frozen=True, slots=True)
+class _NoControlCharacters:
+    """Annotated metadata: refuse control characters (tab and line breaks allowed with
+    `lines`), and say so in the JSON schema, so that API clients (and fuzzers) know."""
+
+    lines: bool
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        # At the top even of an optional field's anyOf: `pattern` applies to strings only.
+        json_schema["pattern"] = _PATTERN_BUT_LINES if self.lines else _PATTERN
+        return json_schema
+
+    def _check(self, value: Any) -> Any:
         # Also applied to optional fields and query parameters: None passes.
-        if isinstance(value, str) and (problem := control_character(value, lines=lines)):
+        if isinstance(value, str) and (problem := control_character(value, lines=self.lines)):
             raise PydanticCustomError("control_character", problem)
         return value
 
-    return AfterValidator(check)
 
+# The same sets as JSON Schema (ECMA-262) patterns.
+_PATTERN = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+_PATTERN_BUT_LINES = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
 
 # For Annotated: `Annotated[str, StringConstraints(max_length=200), OneLine]`.
-OneLine = _refuse_controls(lines=False)  # names, titles, slugs, emails, search terms
-MultiLine = _refuse_controls(lines=True)  # post and comment bodies, bios
+OneLine = _NoControlCharacters(lines=False)  # names, titles, slugs, emails, search terms
+MultiLine = _NoControlCharacters(lines=True)  # post and comment bodies, bios

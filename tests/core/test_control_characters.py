@@ -268,3 +268,14 @@ async def test_a_sign_up_form_with_a_control_character_is_refused(
 )
 def test_control_character_names_the_first_one(text: str, lines: bool, problem: str | None) -> None:
     assert control_character(text, lines=lines) == problem
+
+
+def test_the_openapi_document_states_the_rule(app: FastAPI) -> None:
+    """Clients (and the fuzzer in CI) learn it from the schema: a pattern on the field."""
+    schemas = app.openapi()["components"]["schemas"]
+    body, title = (schemas["PostCreate"]["properties"][name] for name in ("body", "title"))
+    multi, one = re.compile(body["pattern"]), re.compile(title["anyOf"][0]["pattern"])
+    assert multi.match("a\r\n\tb")
+    assert not multi.match("a\x00b")
+    assert one.match("plain é")
+    assert not one.match("a\tb")

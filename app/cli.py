@@ -33,7 +33,7 @@ def _run_with_sessions(settings: Settings, work: Callable[[Sessions], Awaitable[
     install_handlers()
 
     async def main() -> T:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pre_ping=settings.db_pre_ping)
         try:
             return await work(session_factory(engine))
         finally:

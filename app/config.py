@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     # How long an SQLite write waits for another's lock; past it the request answers 503.
     sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Test each pooled connection before use (a round trip per checkout). Off: a connection
+    # the database dropped is found by its first statement, reads are retried once and
+    # the rest answer 503. On where connections are dropped often (an idle-killing proxy).
+    db_pre_ping: bool = False
     # Live events: run the outbox dispatcher in this process (app workers and `tandem worker`).
     dispatcher: bool = True
     outbox_poll_seconds: float = Field(default=1.0, gt=0)

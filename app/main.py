@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database_url,
             pool_size=settings.db_pool_size,
             busy_timeout=settings.sqlite_busy_timeout_seconds,
+            pre_ping=settings.db_pre_ping,
         )
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
@@ -162,7 +163,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "database": "ok",
             "search": "meilisearch" if settings.meili_url else "sqlite-fts5",
             "broker": "redis" if settings.redis_url else "in-process",
+            # Whether this process's subscriber listens now (False while it resubscribes).
             "broker_connected": request.app.state.hub.subscribed.is_set(),
+            "broker_skipped_messages": request.app.state.hub.skipped,
         }
         try:
             async with request.app.state.engine.connect() as conn:

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.accounts import service
 from app.core.pagination import PageQuery
+from app.core.types import OneLine
 from app.feeds import service as feeds
 from app.follows import service as follows
 from app.follows.events import Target
@@ -21,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/accounts")
 async def accounts_page(
-    ctx: Page, page: PageQuery, q: Annotated[str | None, Query(max_length=100)] = None
+    ctx: Page, page: PageQuery, q: Annotated[str | None, Query(max_length=100), OneLine] = None
 ) -> Response:
     rows, cursor = await service.list_accounts(ctx.session, ctx.viewer, q=q, page=page)
     owners = await service.owners(ctx.session, rows)

@@ -20,6 +20,7 @@ from app.core.db import release
 from app.core.deps import AppSettings, DbSession, Sessions
 from app.core.errors import AppError, Invalid
 from app.core.pagination import Page, PageQuery
+from app.core.types import OneLine
 from app.users.models import User
 from app.users.schemas import UserSummary
 
@@ -45,7 +46,7 @@ async def list_accounts(
     session: DbSession,
     viewer: CurrentViewer,
     page: PageQuery,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100), OneLine] = None,
 ) -> Page[AccountRead]:
     rows, cursor = await service.list_accounts(session, viewer, q=q, page=page)
     owners = await service.owners(session, rows)

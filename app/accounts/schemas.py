@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.schemas import RequestModel
+from app.core.types import OneLine
 from app.users.models import Department
 from app.users.schemas import UserSummary
 
@@ -16,17 +17,25 @@ Slug = Annotated[
         strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
     ),
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), OneLine]
 
 
 class AccountCreate(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
+    ]
     slug: Slug | None = None
-    domain: Annotated[str, StringConstraints(strip_whitespace=True, max_length=253)] | None = None
+    domain: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=253), OneLine] | None
+    ) = None
     industry: ShortText | None = None
-    tier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
-    owner_handle: str | None = Field(default=None, max_length=30)
-    crm_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    tier: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), OneLine] | None
+    ) = None
+    owner_handle: Annotated[str, Field(max_length=30), OneLine] | None = None
+    crm_id: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), OneLine] | None
+    ) = None
     confidential: bool = False
 
 

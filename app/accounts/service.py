@@ -21,6 +21,7 @@ from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.slugs import free_variant
 from app.core.text import slugify
+from app.core.types import control_character
 from app.users import service as users
 from app.users.models import User
 from app.visibility import Viewer
@@ -254,6 +255,9 @@ async def _import_row(session: AsyncSession, *, row: dict[str, str]) -> bool:
     )
     owner_id: int | None = None
     if row.get("owner_email"):
+        # Checked like the other cells (they go through AccountCreate), before any lookup.
+        if problem := control_character(row["owner_email"]):
+            raise Invalid(f"owner_email: {problem}")
         owner = await users.by_email(session, row["owner_email"])
         if owner is None:
             raise Invalid(f"No user has the email {row['owner_email']!r}.")

@@ -5,12 +5,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, EmailStr, Field
 
 from app.core.schemas import RequestModel
+from app.core.types import OneLine
 from app.users.models import Department
 from app.users.schemas import DisplayName, Handle, MeRead, Password
 
 
 class TokenRequest(RequestModel):
-    email: Annotated[str, Field(min_length=1, max_length=254)]
+    email: Annotated[str, Field(min_length=1, max_length=254), OneLine]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
@@ -22,7 +23,7 @@ class TokenRead(BaseModel):
 class SignupRequest(RequestModel):
     email: EmailStr
     password: Password
-    display_name: DisplayName
+    display_name: Annotated[DisplayName, OneLine]
     handle: Handle
     department: Department
 

@@ -18,6 +18,7 @@ from app.auth.ratelimit import LoginLimiter, TooManyAttempts
 from app.core import events
 from app.core.db import dialect_name, utcnow
 from app.core.errors import RateLimited, Unauthorized
+from app.core.types import control_character
 from app.users import service as users
 from app.users.models import User
 from app.visibility import Viewer, membership_columns, viewer_from_columns
@@ -111,7 +112,9 @@ async def login(
             "Too many sign-in attempts; try again later.",
             headers={"Retry-After": str(exc.retry_after)},
         ) from None
-    user = await users.by_email(session, email_key)
+    # No account has such an email (sign-up refuses them): the same answer on both
+    # databases, where PostgreSQL would refuse the lookup of a NUL.
+    user = None if control_character(email_key) else await users.by_email(session, email_key)
     stored = user.password_hash if user else None
     if not await passwords.verify_password(stored, password) or (
         user is None or stored is None or not user.is_active

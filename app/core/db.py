@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -115,22 +116,69 @@ def _json_dumps(value: Any) -> str:
 _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def create_engine(url: str, *, pool_size: int = 5, busy_timeout: float = 30.0) -> AsyncEngine:
+class DatabaseUnavailable(ConnectionError):
+    """The database could not be reached (refused, timed out, starting up or shutting down,
+    out of connections): the request may succeed later. A ConnectionError, so the outbox
+    consumers and the listener, which retry on OSError, retry on it too."""
+
+
+# SQLSTATEs that mean "no connection now" rather than "this statement is wrong": connection
+# exceptions (class 08), too many connections, and a server shutting down, crashed or
+# starting up. A wrong password or an unknown database stays a configuration error.
+_NO_CONNECTION_NOW = frozenset({"53300", "57P01", "57P02", "57P03"})
+
+
+def _no_connection_now(exc: BaseException | None) -> bool:
+    state = str(getattr(exc, "sqlstate", None) or "")
+    return state.startswith("08") or state in _NO_CONNECTION_NOW
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether `exc` says the database is gone rather than the statement is wrong: no
+    connection could be made, or the one in use was found dead (SQLAlchemy has then
+    invalidated it, and every pooled connection older than it)."""
+    if isinstance(exc, DatabaseUnavailable):
+        return True
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or _no_connection_now(exc.orig)
+    )
+
+
+def create_engine(
+    url: str, *, pool_size: int = 5, busy_timeout: float = 30.0, pre_ping: bool = False
+) -> AsyncEngine:
     """`busy_timeout`: how long an SQLite write waits for another's lock before failing (then
-    the request answers 503)."""
+    the request answers 503); `pre_ping`: test each pooled connection before use."""
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **_JSON)
         _configure_sqlite(engine, busy_timeout)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         # A fixed pool: connections made for a burst and closed after it (overflow) cost
         # PostgreSQL a process and every prepared statement; requests beyond the pool wait.
         pool_size=pool_size,
         max_overflow=0,
-        pool_pre_ping=False,
+        # Off by default: a ping is a round trip on every checkout (BEGIN, ";", ROLLBACK
+        # outside autocommit), paid by every request for a rare event. A dead connection
+        # is found by the statement that uses it instead: SQLAlchemy then invalidates the
+        # whole pool, a read is retried once (`app.core.errors`), anything else is a 503.
+        pool_pre_ping=pre_ping,
         **_JSON,
     )
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # A failed connect reaches the caller as a bare OSError or a driver error that
+        # SQLAlchemy does not take for a disconnect: one type for "not there now".
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            if isinstance(exc, OSError) or _no_connection_now(exc):  # TimeoutError included
+                raise DatabaseUnavailable(f"cannot connect to the database: {exc}") from exc
+            raise
+
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:

@@ -13,8 +13,18 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.db import DatabaseUnavailable, is_disconnect
+from app.core.deps import SAFE_METHODS
 
 log = logging.getLogger("tandem")
+
+# What a client is told to wait before trying again when the database is unreachable: a
+# restart or a failover takes seconds.
+DATABASE_RETRY_AFTER_SECONDS = 2
+# Set in the scope of a safe request on its first run: a dead connection may retry it.
+_MAY_RETRY = "tandem.may_retry_read"
 
 
 class AppError(Exception):
@@ -192,6 +202,24 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
             request, 409, "conflict", "This conflicts with data that already exists."
         )
 
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, DBAPIError) and request.scope.get(_MAY_RETRY):
+            # A dead pooled connection (a restart, a failover, an idle kill): SQLAlchemy
+            # has dropped it and every connection as old, so the same read run again
+            # gets a new one. A failed connect is not retried: the database is down.
+            raise _RetryRead from exc
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
+        return await respond(
+            request,
+            503,
+            "database_unavailable",
+            "The database cannot be reached just now; try again in a moment.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
+    app.exception_handler(DatabaseUnavailable)(_database_unavailable)
+    app.add_middleware(RetryReadsOnDisconnect)
+
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> Response:
         if "database is locked" in str(exc.orig):
@@ -204,6 +232,8 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
                 "The database is busy with another write; try again shortly.",
                 headers={"Retry-After": "2"},
             )
+        if is_disconnect(exc):
+            return await _database_unavailable(request, exc)
         # PostgreSQL refuses some input that SQLite stores (a NUL character, say); SQLSTATE
         # class 22 ("data exception") is bad input, not a fault on our side.
         if str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
@@ -228,3 +258,46 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
         return await respond(request, 500, "internal_error", "Something went wrong on our side.")
+
+
+class _RetryRead(Exception):
+    """Raised by the error handler to ask `RetryReadsOnDisconnect` for the second run. It
+    has no handler of its own, so it travels up to the middleware."""
+
+
+class RetryReadsOnDisconnect:
+    """Runs a safe request (GET, HEAD, OPTIONS) a second time when its first run found its
+    database connection dead; the second run's failure is answered (503). A write is never
+    run twice: whether its transaction committed before the connection died is unknown."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        received: list[Message] = []
+
+        async def recording() -> Message:
+            message = await receive()
+            received.append(message)
+            return message
+
+        try:
+            await self.app({**scope, _MAY_RETRY: True}, recording, send)
+            return
+        except _RetryRead as signal:
+            log.warning(
+                "database connection lost during %s %s, running it again: %s",
+                scope["method"],
+                scope["path"],
+                signal.__cause__,
+            )
+        replay = iter(received)
+
+        async def replaying() -> Message:
+            # What the first run read of the request comes again, then the rest.
+            return next(replay, None) or await receive()
+
+        await self.app({**scope, _MAY_RETRY: False}, replaying, send)

@@ -7,11 +7,14 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from app.accounts.schemas import Slug
 from app.core.schemas import RequestModel
+from app.core.types import OneLine
 from app.users.schemas import UserSummary
 
 
 class GroupCreate(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), OneLine
+    ]
     slug: Slug | None = None
     private: bool = False
 

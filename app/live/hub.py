@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict, deque
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -34,9 +35,23 @@ log = logging.getLogger("tandem.live")
 
 CLOSE_TRY_AGAIN = 1013  # queue overflow or a stuck client: reconnect and resume
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_POLICY_VIOLATION = 1008  # a client message the protocol does not allow (a bad id)
 REPLAY_PAGE = 500
 SENT_LIVE_KEPT = 64
 CLOSE_TIMEOUT = 2.0
+# Resubscribing to the broker after a failure: doubling from the minimum to the maximum;
+# a subscription that lasted STEADY_SECONDS starts the next outage from the minimum again.
+RESUBSCRIBE_MIN_SECONDS = 0.2
+RESUBSCRIBE_MAX_SECONDS = 5.0
+STEADY_SECONDS = 10.0
+SKIP_LOG_SECONDS = 10.0
+
+
+class MalformedEnvelope(ValueError):
+    """A message on the broker channel that is not an event envelope."""
+
+
+_ENVELOPE_FIELDS = frozenset({"seq", "type", "channels", "visibility", "data"})
 
 
 @dataclass(frozen=True)
@@ -71,10 +86,28 @@ class Envelope:
 
     @classmethod
     def decode(cls, raw: bytes) -> Envelope:
-        body = orjson.loads(raw)
-        return cls(
-            body["seq"], body["type"], tuple(body["channels"]), body["visibility"], body["data"]
-        )
+        """The envelope `encode` wrote; `MalformedEnvelope` for anything else on the channel
+        (another program's message, a truncated one, a different version's)."""
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise MalformedEnvelope(f"not JSON: {exc}") from None
+        # Every field is required: a missing visibility must not pass for "visible to all".
+        if not isinstance(body, dict) or not body.keys() >= _ENVELOPE_FIELDS:
+            raise MalformedEnvelope("not an event envelope")
+        seq, kind, channels = body["seq"], body["type"], body["channels"]
+        visibility, data = body["visibility"], body["data"]
+        if not (
+            type(seq) is int
+            and seq >= 1
+            and isinstance(kind, str)
+            and isinstance(channels, list)
+            and all(isinstance(channel, str) for channel in channels)
+            and (visibility is None or isinstance(visibility, dict))
+            and isinstance(data, dict)
+        ):
+            raise MalformedEnvelope("an event envelope with fields of the wrong types")
+        return cls(seq, kind, tuple(channels), visibility, data)
 
 
 class Connection:
@@ -153,8 +186,11 @@ class Connection:
     def _deliver(self, envelope: Envelope) -> None:
         if envelope.seq <= self.cursor:
             return
+        # Judged before the cursor moves: an event that cannot be judged (it raises) must
+        # not make the events before its id look like duplicates.
+        wanted = self._wanted(envelope)
         self.cursor = envelope.seq
-        if self._wanted(envelope):
+        if wanted:
             self._sent_live.append(envelope.seq)
             self._put_nowait(envelope.message)
 
@@ -208,20 +244,20 @@ class Connection:
         finally:
             self._sender = None
 
-    def close(self, code: int) -> None:
+    def close(self, code: int, reason: str = "") -> None:
         """Close the socket with `code` (once); the endpoint's receive loop then ends."""
         if not self.closing:
             self.closing = True
             self._queue.clear()
-            self.spawn(self._close(code))
+            self.spawn(self._close(code, reason))
 
-    async def _close(self, code: int) -> None:
+    async def _close(self, code: int, reason: str) -> None:
         if self._sender is not None and self._sender is not asyncio.current_task():
             self._sender.cancel()
         with contextlib.suppress(Exception):
             # A stuck client may never take the close frame; it is queued, and the protocol's
             # ping timeout ends the connection if the client never reads again.
-            await asyncio.wait_for(self.websocket.close(code), CLOSE_TIMEOUT)
+            await asyncio.wait_for(self.websocket.close(code, reason), CLOSE_TIMEOUT)
 
     def spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -251,6 +287,10 @@ class Connection:
     async def _replay(self, after: int) -> None:
         async with transaction(self.hub.sessionmaker) as session:
             await outbox.sequence_pending(session)
+            # No client saw an id beyond the last one numbered; one resuming after such an
+            # id (from another database, or a bug) would take every event up to it for a
+            # duplicate, and hear nothing live for as long.
+            after = min(after, await outbox.last_seq(session))
         position, sent_live = after, set(self._sent_live)
         while not self.closing:
             async with transaction(self.hub.sessionmaker, write=False) as session:
@@ -313,35 +353,83 @@ class Hub:
         self.send_timeout = send_timeout
         self.connections: set[Connection] = set()
         self._by_channel: dict[str, set[Connection]] = defaultdict(set)
+        # Set while the subscription to the broker is up (what /readyz reports).
         self.subscribed = asyncio.Event()
+        # Broker messages that were not event envelopes, and events a connection could not
+        # take: skipped, counted, and logged at most every SKIP_LOG_SECONDS.
+        self.skipped = 0
+        self._skip_logged_at = float("-inf")
 
     async def run(self) -> None:
-        """Listen to the broker for ever; after a lost connection, reconnect with backoff and
-        let every connection catch up from the database."""
-        backoff, first = 0.2, True
-        while True:
-            try:
-                async with self.broker.subscribe() as messages:
-                    self.subscribed.set()
-                    backoff = 0.2
-                    if not first:
-                        for connection in list(self.connections):
-                            connection.spawn(connection.resume(connection.cursor))
-                    first = False
-                    async for raw in messages:
-                        self.route(Envelope.decode(raw))
-            except BrokerUnavailable as exc:
+        """Listen to the broker for ever. Whatever ends a subscription (a lost connection, or
+        any other error) is logged and the subscription is made again with backoff; every
+        connection then catches up from the database. A message that is not an event is
+        skipped: one bad message must not stop delivery."""
+        loop = asyncio.get_running_loop()
+        delay, first = RESUBSCRIBE_MIN_SECONDS, True
+        try:
+            while True:
+                subscribed_at, error = None, None
+                try:
+                    async with self.broker.subscribe() as messages:
+                        subscribed_at = loop.time()
+                        self.subscribed.set()
+                        if not first:
+                            for connection in list(self.connections):
+                                connection.spawn(connection.resume(connection.cursor))
+                        first = False
+                        async for raw in messages:
+                            self._on_message(raw)
+                    failure = "the live subscription ended"
+                except BrokerUnavailable as exc:
+                    failure = f"live broker unavailable ({exc})"
+                except Exception as exc:
+                    # Not an outage the broker reported (a bug, a client library's surprise):
+                    # handled as one all the same, with its traceback. Left to end the task,
+                    # it would stop live delivery until a restart.
+                    failure, error = "live subscriber failed", exc
                 self.subscribed.clear()
-                log.warning("live broker unavailable (%s); retrying in %.1fs", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                if subscribed_at is not None and loop.time() - subscribed_at >= STEADY_SECONDS:
+                    delay = RESUBSCRIBE_MIN_SECONDS  # it had worked: a new outage starts afresh
+                log.log(
+                    logging.ERROR if error else logging.WARNING,
+                    "%s; subscribing again in %.1fs",
+                    failure,
+                    delay,
+                    exc_info=error,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RESUBSCRIBE_MAX_SECONDS)
+        finally:
+            self.subscribed.clear()
+
+    def _on_message(self, raw: bytes) -> None:
+        try:
+            envelope = Envelope.decode(raw)
+        except MalformedEnvelope as exc:
+            self._skip("skipped a broker message (%d bytes, %r...): %s", len(raw), raw[:64], exc)
+            return
+        self.route(envelope)
+
+    def _skip(self, message: str, *args: object, exc_info: bool = False) -> None:
+        # Whoever writes junk on the channel may write a lot of it: one line per interval.
+        self.skipped += 1
+        now = time.monotonic()
+        if now - self._skip_logged_at >= SKIP_LOG_SECONDS:
+            self._skip_logged_at = now
+            log.warning(message + " (%d skipped so far)", *args, self.skipped, exc_info=exc_info)
 
     def route(self, envelope: Envelope) -> None:
         targets: set[Connection] = set()
         for channel in envelope.channels:
             targets.update(self._by_channel.get(channel, ()))
         for connection in targets:
-            connection.offer(envelope)
+            try:
+                connection.offer(envelope)
+            except Exception:
+                # An event one connection cannot judge (a visibility of another shape) is not
+                # delivered to it, and must not keep it from the others.
+                self._skip("live event %d not delivered", envelope.seq, exc_info=True)
 
     def attach(self, connection: Connection, channels: frozenset[str]) -> None:
         self.connections.add(connection)

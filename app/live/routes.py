@@ -13,8 +13,9 @@ from starlette.routing import WebSocketRoute
 from app.auth import service as auth
 from app.auth.deps import SESSION_COOKIE
 from app.core.db import transaction, utcnow
+from app.core.types import MAX_ID, is_db_id
 from app.live import service
-from app.live.hub import CLOSE_UNAUTHORIZED, Connection, Hub
+from app.live.hub import CLOSE_POLICY_VIOLATION, CLOSE_UNAUTHORIZED, Connection, Hub
 from app.outbox import events
 from app.outbox import service as outbox
 from app.posts import service as posts
@@ -84,11 +85,16 @@ async def stream(websocket: WebSocket) -> None:
 
 
 async def _receive(connection: Connection) -> None:
-    """Client messages: `resume` replays what was missed; `watch` follows one post's thread
-    (`post_id`) or every post (`feed: "company"`)."""
+    """Client messages: `resume` replays what was missed (`after`: an event id, 0 for all
+    that is kept); `watch` follows one post's thread (`post_id`) or every post (`feed:
+    "company"`). An id that is not an integer within the columns' range (a float, true,
+    -1, 2**63) closes the socket with 1008 and says why: a client bug should show, not
+    pass for a resume from somewhere else. Other messages are ignored."""
     try:
         while True:
             message = await connection.websocket.receive_text()
+            if connection.closing:
+                continue  # closed by us: wait for the peer's answer, which ends the loop
             try:
                 body: Any = orjson.loads(message)
             except orjson.JSONDecodeError:
@@ -96,9 +102,19 @@ async def _receive(connection: Connection) -> None:
             if not isinstance(body, dict):
                 continue
             kind = body.get("type")
-            if kind == "resume" and isinstance(body.get("after"), int):
-                await connection.resume(max(0, body["after"]))
-            elif kind == "watch" and isinstance(body.get("post_id"), int):
+            if kind == "resume":
+                if not is_db_id(body.get("after"), minimum=0):
+                    connection.close(
+                        CLOSE_POLICY_VIOLATION, f"resume: after must be an integer, 0 to {MAX_ID}"
+                    )
+                    continue
+                await connection.resume(body["after"])
+            elif kind == "watch" and "post_id" in body:
+                if not is_db_id(body["post_id"]):
+                    connection.close(
+                        CLOSE_POLICY_VIOLATION, f"watch: post_id must be an integer, 1 to {MAX_ID}"
+                    )
+                    continue
                 await _watch(connection, body["post_id"])
             elif kind == "watch" and body.get("feed") == "company":
                 # Every post the user may see (the visibility rule still applies per event).

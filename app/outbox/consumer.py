@@ -91,16 +91,23 @@ class Consumer:
 
     async def run(self) -> None:
         """Drain after every local commit that wrote events, and at least every
-        `poll_interval` (events written by other processes); back off while failing."""
+        `poll_interval` (events written by other processes); while failing, retry only
+        after a backoff (0.25 s doubling to MAX_BACKOFF) that no wake-up shortens."""
         waiter = outbox.wakeup.waiter()
         retryable: tuple[type[Exception], ...] = (DBAPIError, OSError, *self.retry_on)
         backoff = 0.0
         try:
             while True:
-                try:
-                    await asyncio.wait_for(waiter.wait(), self.poll_interval + backoff)
-                except TimeoutError:
-                    pass
+                if backoff:
+                    # During an outage every commit still wakes the waiter: waking for it
+                    # would retry once per commit. The backoff runs out first; what the
+                    # commits wrote is drained then.
+                    await asyncio.sleep(backoff)
+                else:
+                    try:
+                        await asyncio.wait_for(waiter.wait(), self.poll_interval)
+                    except TimeoutError:
+                        pass
                 waiter.clear()
                 try:
                     await self.drain(woken_at=time.monotonic())

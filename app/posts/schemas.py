@@ -7,15 +7,16 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from app.accounts.schemas import AccountRef
 from app.core.schemas import RequestModel
-from app.core.types import DbId
+from app.core.types import DbId, MultiLine, OneLine
 from app.groups.schemas import GroupRef
 from app.posts.models import PostKind
 from app.users.models import Department
 
 # Generous transport caps; the per-kind limits are checked in the service with clear messages.
-Body = Annotated[str, Field(min_length=1, max_length=200_000)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-SlugList = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=20)]
+Body = Annotated[str, Field(min_length=1, max_length=200_000), MultiLine]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), OneLine]
+Name = Annotated[str, Field(max_length=64), OneLine]
+SlugList = Annotated[list[Name], Field(max_length=20)]
 
 
 class PostCreate(RequestModel):
@@ -24,7 +25,7 @@ class PostCreate(RequestModel):
     body: Body
     accounts: SlugList = Field(default_factory=list)
     topics: SlugList = Field(default_factory=list)
-    group: Annotated[str, Field(max_length=64)] | None = None
+    group: Name | None = None
 
 
 class PostUpdate(RequestModel):

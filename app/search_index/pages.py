@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.core.errors import Invalid
+from app.core.types import OneLine
 from app.search_index import service
 from app.search_index.schemas import SearchResults, SearchType
 from app.users.models import Department
@@ -25,11 +26,11 @@ def _backend(request: Request) -> SearchBackend:
 @router.get("/search")
 async def search_page(
     ctx: Page,
-    q: Annotated[str, Query(max_length=200)] = "",
-    account: Annotated[str, Query(max_length=64)] = "",
+    q: Annotated[str, Query(max_length=200), OneLine] = "",
+    account: Annotated[str, Query(max_length=64), OneLine] = "",
     type: SearchType = SearchType.post,
     department: Department | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200), OneLine] = None,
 ) -> Response:
     results: SearchResults | None = None
     problem: str | None = None

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from app.auth.deps import CurrentViewer
 from app.core.deps import AppSettings, DbSession
+from app.core.types import OneLine
 from app.posts.models import PostKind
 from app.search_index import service
 from app.search_index.schemas import SearchResults, SearchType
@@ -30,16 +31,16 @@ async def search(
     viewer: CurrentViewer,
     engine: SearchEngine,
     settings: AppSettings,
-    q: str = "",
+    q: Annotated[str, OneLine] = "",
     type: SearchType = SearchType.post,
-    account: str | None = None,
+    account: Annotated[str | None, OneLine] = None,
     department: Department | None = None,
-    author: str | None = None,
-    topic: str | None = None,
+    author: Annotated[str | None, OneLine] = None,
+    topic: Annotated[str | None, OneLine] = None,
     kind: PostKind | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, OneLine] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchResults:
     """Posts (blogs included), comments, people or accounts matching `q`, as the caller may

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from app.auth.deps import CurrentViewer
 from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
+from app.core.types import OneLine
 from app.topics import service
 
 router = APIRouter(prefix="/api/v1/topics", tags=["topics"])
@@ -23,7 +24,7 @@ async def list_topics(
     session: DbSession,
     viewer: CurrentViewer,
     page: PageQuery,
-    q: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=64), OneLine] = None,
 ) -> Page[TopicRead]:
     """Topics with a post the caller may see (or none at all), each counting only those."""
     rows, cursor = await service.list_topics(session, viewer, prefix=q, page=page)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.core.pagination import PageQuery
+from app.core.types import OneLine
 from app.feeds import service as feeds
 from app.follows import service as follows
 from app.follows.events import Target
@@ -23,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 async def people_page(
     ctx: Page,
     page: PageQuery,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100), OneLine] = None,
     department: Department | None = None,
 ) -> Response:
     rows, cursor = await service.list_users(

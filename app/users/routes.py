@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from app.auth.deps import AdminUser, CurrentUser
 from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
+from app.core.types import OneLine
 from app.users import service
 from app.users.models import Department
 from app.users.schemas import UserCreate, UserRead
@@ -19,7 +20,7 @@ async def list_users(
     session: DbSession,
     _user: CurrentUser,
     page: PageQuery,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100), OneLine] = None,
     department: Department | None = None,
 ) -> Page[UserRead]:
     rows, cursor = await service.list_users(

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.core.schemas import RequestModel
+from app.core.types import MultiLine, OneLine
 from app.users.models import Department, Role
 
 Handle = Annotated[
@@ -48,9 +49,9 @@ class MeRead(UserRead):
 class UserCreate(RequestModel):
     email: EmailStr
     password: Password | None = None
-    display_name: DisplayName
+    display_name: Annotated[DisplayName, OneLine]
     handle: Handle
     department: Department
     role: Role = Role.member
-    title: Annotated[str, Field(max_length=120)] | None = None
-    bio: Annotated[str, Field(max_length=2000)] | None = None
+    title: Annotated[str, Field(max_length=120), OneLine] | None = None
+    bio: Annotated[str, Field(max_length=2000), MultiLine] | None = None

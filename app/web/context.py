@@ -121,7 +121,12 @@ def see_other(url: str) -> Response:
 
 async def error_page(request: Request, status: int, code: str, message: str) -> Response:
     """The error page of the HTML routes (404, 403, 500, ...), in the site's style."""
-    titles = {403: "Not allowed", 404: "Page not found", 500: "Something went wrong"}
+    titles = {
+        403: "Not allowed",
+        404: "Page not found",
+        500: "Something went wrong",
+        503: "Temporarily unavailable",
+    }
     title = titles.get(status, "That did not work")
     if message in {"Not Found", "not found"}:  # Starlette's words for an unknown route
         message = "There is nothing at this address."

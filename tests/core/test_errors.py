@@ -15,7 +15,7 @@ from app.web.context import error_page
 from tests import conftest
 from tests.checks import api_error, client_for, detail_fields, error_body, running_app
 from tests.factories import PASSWORD, api, make_user
-from tests.pages_helpers import browse_as, csrf_for, text_of
+from tests.pages_helpers import browse_as, text_of
 
 
 async def test_unauthorized_has_error_shape(client: httpx.AsyncClient) -> None:
@@ -105,38 +105,43 @@ async def test_readyz_reports_database_search_and_broker(client: httpx.AsyncClie
 
 
 @pytest.mark.parametrize(
-    ("method", "url", "payload"),
+    ("method", "url", "payload", "field"),
     [
-        ("POST", "/api/v1/posts", {"json": {"body": "nul \x00 byte"}}),
-        ("POST", "/api/v1/accounts", {"json": {"name": "Nul\x00 Co"}}),
-        ("GET", "/api/v1/users", {"params": {"q": "a\x00b"}}),
+        ("POST", "/api/v1/posts", {"json": {"body": "nul \x00 byte"}}, "body.body"),
+        ("POST", "/api/v1/accounts", {"json": {"name": "Nul\x00 Co"}}, "body.name"),
+        ("GET", "/api/v1/users", {"params": {"q": "a\x00b"}}, "query.q"),
     ],
 )
 async def test_nul_character_is_never_a_server_error(
-    app: FastAPI, client: httpx.AsyncClient, method: str, url: str, payload: dict[str, Any]
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    payload: dict[str, Any],
+    field: str,
 ) -> None:
-    """PostgreSQL cannot store NUL in text; that is bad input (422), not a 500."""
+    """PostgreSQL cannot store NUL in text and SQLite can: both refuse it before any
+    statement, as a 422 naming the field (tests/core/test_control_characters.py has more)."""
     sam = await make_user(app, "sam")
     response = await client.request(method, url, headers=sam.headers, **payload)
-    if response.status_code >= 400:
-        error_body(response, 422, "invalid_input")
+    error = error_body(response, 422, "validation_error")
+    assert detail_fields(error) == [field]
 
 
 async def test_a_database_refusal_on_a_page_answers_the_error_page(
     app: FastAPI, client: httpx.AsyncClient, backend: str
 ) -> None:
-    """A form that PostgreSQL refuses (a NUL character) gets the site's error page, not JSON;
-    SQLite stores it, and the post is published."""
+    """A lookup that PostgreSQL refuses (a NUL in an address: text fields refuse it before
+    the database, a path does not) gets the site's error page, not JSON; SQLite finds
+    nothing."""
     sam = await make_user(app, "sam")
     browse_as(client, sam)
-    response = await client.post(
-        "/posts", data={"csrf_token": csrf_for(sam), "body": "nul \x00 byte"}
-    )
+    response = await client.get("/accounts/nul%00slug")
+    assert response.headers["content-type"].startswith("text/html")
     if backend == "sqlite":
-        assert response.status_code == 303
+        assert response.status_code == 404
         return
     assert response.status_code == 422
-    assert response.headers["content-type"].startswith("text/html")
     assert "cannot be stored" in text_of(response.text)
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import orjson
@@ -12,9 +16,10 @@ import pytest
 from fastapi import FastAPI
 
 from app.core.db import transaction
-from app.live.broker import InProcessBroker
+from app.live.broker import InProcessBroker, RedisBroker
 from app.live.dispatcher import Dispatcher
 from app.outbox import service as outbox
+from tests.live.servers import free_port
 
 
 async def _emit(app: FastAPI, n: int, tag: str) -> None:
@@ -123,3 +128,79 @@ async def test_prune_keeps_what_a_consumer_has_not_handled(
         left = await outbox.read_after(session, 0)
     assert [e.seq for e in left] == [e.seq for e in events[2:]]
     assert all(e.channels == ("t",) for e in left)
+
+
+class _OutageBroker:
+    """A Redis broker on a port where nothing listens (every publish fails as during an
+    outage) until `recover()`, then the in-process broker; it counts publish attempts."""
+
+    name = "outage"
+
+    def __init__(self) -> None:
+        self.down = RedisBroker(f"redis://127.0.0.1:{free_port()}/0")
+        self.up = InProcessBroker()
+        self.failing = True
+        self.attempts = 0
+
+    def recover(self) -> None:
+        self.failing = False
+
+    async def publish(self, message: bytes) -> None:
+        self.attempts += 1
+        await (self.down if self.failing else self.up).publish(message)
+
+    def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        return self.up.subscribe()
+
+    async def close(self) -> None:
+        await self.down.close()
+
+
+@pytest.mark.commits
+async def test_commits_during_an_outage_do_not_shorten_the_dispatchers_backoff(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Each commit wakes the dispatcher; while the broker is down it must still wait out
+    its backoff (0.25, 0.5, 1, 2 s...) rather than retry once per commit."""
+    broker = _OutageBroker()
+    dispatcher = Dispatcher(
+        app.state.sessionmaker, broker, poll_interval=0.2, consumer=f"test-{uuid.uuid4().hex[:8]}"
+    )
+    task = asyncio.create_task(dispatcher.run())
+    received: list[dict[str, Any]] = []
+    try:
+        async with broker.up.subscribe() as messages:
+
+            async def collect() -> None:
+                async for raw in messages:
+                    received.append(orjson.loads(raw))
+
+            collector = asyncio.create_task(collect())
+            loop = asyncio.get_running_loop()
+            started, commits = loop.time(), 0
+            while loop.time() - started < 3.0:
+                await _emit(app, 1, "outage")
+                commits += 1
+                await asyncio.sleep(0.03)
+            during = broker.attempts
+
+            # The first attempt, then after 0.25, 0.75 and 1.75 s: four in three seconds,
+            # whatever the number of commits (about one per commit without the fix).
+            assert commits >= 30
+            assert 2 <= during <= 5, (during, commits)
+
+            broker.recover()  # the next attempt (within the 2 s backoff) publishes it all
+            async with asyncio.timeout(10):
+                while sum(_is_outage(m) for m in received) < commits:
+                    await asyncio.sleep(0.05)
+            collector.cancel()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await broker.close()
+    assert sum(_is_outage(m) for m in received) == commits  # each once
+
+
+def _is_outage(message: dict[str, Any]) -> bool:
+    return message["type"] == "test" and message["data"]["tag"] == "outage"

@@ -8,11 +8,13 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from app.auth.models import ApiToken
 from app.auth.service import token_hash
@@ -322,3 +324,45 @@ async def test_a_socket_closes_when_its_token_expires(server: AppServer, api: Ap
     await engine.dispose()
     async with await open_stream(server, user) as ws:
         assert await close_code(ws, timeout=10) == 4401
+
+
+async def _closed_by_server(ws: Any, timeout: float = 5.0) -> tuple[int | None, str]:
+    """Read until the server closes the socket: its close code and reason."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                await ws.recv()
+    except ConnectionClosed as closed:
+        return (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else (None, "")
+
+
+BAD_IDS = [2**63, 2**64 + 1, -1, 1.5, 1.0, True, "12", None]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
+@pytest.mark.parametrize(("kind", "field"), [("resume", "after"), ("watch", "post_id")])
+async def test_an_id_out_of_range_closes_the_socket_with_1008_and_the_server_carries_on(
+    server: AppServer, api: Api, kind: str, field: str, bad: object
+) -> None:
+    user = await api.signup("badid")
+    async with await open_stream(server, user) as ws:
+        await ws.send(json.dumps({"type": kind, field: bad}))
+        code, reason = await _closed_by_server(ws)
+    assert code == 1008
+    assert reason.startswith(f"{kind}: {field} must be an integer")
+    # The handler did not crash; the next socket of the same user works as before.
+    async with await open_stream(server, user) as ws:
+        post = await api.post(user, "After the bad id")
+        await receive_until(ws, "post.created", id=post["id"])
+
+
+async def test_ids_at_the_ends_of_the_range_are_accepted(server: AppServer, api: Api) -> None:
+    user = await api.signup("edges")
+    first = await api.post(user, "Before the socket")
+    async with await open_stream(server, user) as ws:
+        await ws.send(json.dumps({"type": "watch", "post_id": 2**63 - 1}))  # no such post
+        await ws.send(json.dumps({"type": "resume", "after": 2**63 - 1}))  # nothing after it
+        await ws.send(json.dumps({"type": "resume", "after": 0}))  # everything kept
+        await receive_until(ws, "post.created", id=first["id"])
+        post = await api.post(user, "While connected")
+        await receive_until(ws, "post.created", id=post["id"])

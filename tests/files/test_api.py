@@ -248,7 +248,10 @@ async def test_uploading_needs_a_signed_in_user(client: httpx.AsyncClient) -> No
 
 
 @pytest.fixture
-async def small_limit_app(database_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
+async def small_limit_app(
+    database_url: str, tmp_path: Path, client: httpx.AsyncClient
+) -> AsyncIterator[FastAPI]:
+    # After `client`: inside the test's rolled-back transaction, which this app then shares.
     async with running_app(
         database_url, max_upload_bytes=50_000, media_dir=str(tmp_path / "media")
     ) as application:

@@ -15,6 +15,8 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 
+from app.core import events
+from app.posts.events import PostUpdated
 from app.users.models import Department
 from tests.checks import api_error, error_body, running_app
 from tests.factories import Person, api, make_post, make_user
@@ -473,3 +475,29 @@ async def test_deleting_a_post_deletes_its_files_unless_another_post_carries_the
     await api(client, crew.lee, "DELETE", f"{POSTS}/{other['id']}", 204)
     await api_error(client, crew.lee, "GET", file_url(shared), 404)
     assert blobs(media) - before == set()
+
+
+async def test_post_updated_says_whether_the_body_or_the_attachments_changed(
+    client: httpx.AsyncClient, crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+
+    async def record(_session: object, event: PostUpdated) -> None:
+        seen.append(event.content_changed)
+
+    # Beside the real handlers, for this test only.
+    monkeypatch.setitem(events._handlers, PostUpdated, [*events.handlers_of(PostUpdated), record])
+    a, b = [await upload(client, crew.sam, f"{n}.pdf", samples.pdf(n)) for n in "ab"]
+    post = await make_post(client, crew.sam, "Files", kind="blog", title="T", attachments=[a["id"]])
+    url = f"{POSTS}/{post['id']}"
+    for change in (
+        {"title": "A new title"},  # not the content
+        {"topics": ["pricing"]},
+        {"attachments": [a["id"]]},  # the same list
+        {"body": "Files"},  # the same body
+        {"body": "Other words"},
+        {"attachments": [a["id"], b["id"]]},
+        {"attachments": [b["id"], a["id"]]},  # another order
+    ):
+        await api(client, crew.sam, "PATCH", url, 200, json=change)
+    assert seen == [False, False, False, False, True, True, True]

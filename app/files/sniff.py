@@ -62,6 +62,25 @@ CLAIMED = {ext for kind in BINARY.values() for ext in kind.extensions} | set(TEX
 IMAGE_TYPES = frozenset(k.content_type for k in BINARY.values() if k.image)
 
 
+# What the pages call each kind.
+LABELS = {
+    "application/pdf": "PDF",
+    f"{_OOXML}.wordprocessingml.document": "Word",
+    f"{_OOXML}.spreadsheetml.sheet": "Excel",
+    f"{_OOXML}.presentationml.presentation": "PowerPoint",
+    "application/msword": "Word",
+    "application/vnd.ms-excel": "Excel",
+    "application/vnd.ms-powerpoint": "PowerPoint",
+    "text/plain": "Text",
+    "text/csv": "CSV",
+    "text/markdown": "Markdown",
+}
+
+
+def label(content_type: str) -> str:
+    return LABELS.get(content_type) or content_type.rsplit("/", 1)[-1].upper()
+
+
 def extension_of(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:].lower() if dot > 0 else ""

@@ -13,7 +13,7 @@ from app.core.deps import DbSession
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import MAX_LIMIT, PageParams
 from app.core.text import render_markdown
-from app.core.types import MAX_ID, PathId
+from app.core.types import PathId
 from app.files.deps import FileStorage
 from app.groups import service as groups
 from app.posts import service
@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 BodyField = Annotated[str, Form(max_length=200_000)]
 ShortField = Annotated[str, Form(max_length=2000)]
 # The composer's uploaded files, one hidden field each (its script adds them).
-AttachmentsField = Annotated[list[Annotated[int, Form(ge=1, le=MAX_ID)]], Form()]
+AttachmentsField = Annotated[list[int], Form()]
 
 
 def _slugs(text: str) -> list[str]:

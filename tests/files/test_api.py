@@ -6,6 +6,7 @@ import hashlib
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,8 @@ from fastapi import FastAPI
 from PIL import Image
 
 from app.core import events
+from app.core.db import transaction, utcnow
+from app.files import service as files
 from app.posts.events import PostUpdated
 from app.users.models import Department
 from tests.checks import api_error, error_body, running_app
@@ -501,3 +504,23 @@ async def test_post_updated_says_whether_the_body_or_the_attachments_changed(
     ):
         await api(client, crew.sam, "PATCH", url, 200, json=change)
     assert seen == [False, False, False, False, True, True, True]
+
+
+async def test_gc_deletes_unattached_uploads_older_than_a_day(
+    app: FastAPI, client: httpx.AsyncClient, crew: Crew, media: Path
+) -> None:
+    before = blobs(media)
+    loose = await upload(client, crew.sam, "loose.png", samples.png(20, 20))
+    kept = await upload(client, crew.sam, "kept.pdf", samples.pdf())
+    await make_post(client, crew.sam, "Kept", attachments=[kept["id"]])
+
+    async def collect(hours: int) -> int:
+        async with transaction(app.state.sessionmaker) as session:
+            later = utcnow() + timedelta(hours=hours)
+            return await files.collect_garbage(session, app.state.storage, now=later)
+
+    assert await collect(23) == 0
+    assert await collect(25) == 1
+    await api_error(client, crew.sam, "GET", file_url(loose), 404)
+    await fetch(client, crew.sam, file_url(kept))
+    assert len(blobs(media) - before) == 1

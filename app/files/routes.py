@@ -110,7 +110,7 @@ def _media_type(file: File) -> str:
 @router.get(
     "/{file_id}",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The bytes"}},
+    responses={200: {"content": {"*/*": {}}, "description": "The bytes, of their stored type"}},
 )
 async def download_file(
     file_id: PathId,

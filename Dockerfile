@@ -13,7 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     TANDEM_DATABASE_URL=sqlite+aiosqlite:////data/tandem.db
 RUN useradd --create-home --uid 10001 tandem \
-    && mkdir /data && chown tandem:tandem /data
+    && mkdir -p /data/media && chown -R tandem:tandem /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER tandem

@@ -1,5 +1,5 @@
 """The `tandem` command: serve, demo, worker, reindex, search status, db upgrade, users create,
-accounts import."""
+accounts import, files gc."""
 
 from __future__ import annotations
 
@@ -217,6 +217,20 @@ def cmd_accounts_import(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def cmd_files_gc(_args: argparse.Namespace) -> None:
+    """Delete uploads that no post carries, older than a day (rows, then their bytes)."""
+    from app.files import runtime as files_runtime
+    from app.files import service as files
+
+    settings = get_settings()
+
+    async def work(factory: Sessions) -> int:
+        async with files_runtime.running(settings) as storage, transaction(factory) as session:
+            return await files.collect_garbage(session, storage)
+
+    print(f"deleted {_run_with_sessions(settings, work)} unattached uploads")
+
+
 def cmd_reindex(args: argparse.Namespace) -> None:
     """Rebuild search indexes from the database, swapping each in when complete."""
     from app.search_index import maintenance
@@ -323,6 +337,13 @@ def _parser() -> argparse.ArgumentParser:
     imp = accounts.add_parser("import", help="import accounts from a CRM CSV export")
     imp.add_argument("file", help="CSV with columns name, domain, industry, owner_email, crm_id")
     imp.set_defaults(handler=cmd_accounts_import)
+
+    files = sub.add_parser("files", help="uploaded files").add_subparsers(
+        dest="files", required=True
+    )
+    files.add_parser(
+        "gc", help="delete uploads that no post carries, older than a day"
+    ).set_defaults(handler=cmd_files_gc)
     return parser
 
 

@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=5_000_000, ge=1)
     # The largest request body elsewhere: JSON and forms (a 100,000-character blog fits).
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # The largest accepted upload (a file's bytes; the request may add multipart framing).
+    max_upload_bytes: int = Field(default=25_000_000, ge=1)
+    # Uploaded files: a local folder (unset: beside the SQLite file, `<db>.media`), or an
+    # S3-compatible store when `s3_url` is set (with the bucket and its credentials).
+    media_dir: str | None = None
+    s3_url: str | None = None
+    s3_bucket: str | None = None
+    s3_key: str | None = None
+    s3_secret: str | None = None
+    s3_region: str | None = None
     # PostgreSQL connections per process. Size it to the database's cores, not to the
     # requests in flight: on two cores, 5 per worker served 926 feed pages/s and 10 served
     # 722-805 (more backends than cores contend; waiting in the app's pool is cheaper).
@@ -103,6 +113,12 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _s3_is_complete(self) -> Settings:
+        if self.s3_url and not self.s3_bucket:
+            raise ValueError("TANDEM_S3_BUCKET must be set with TANDEM_S3_URL")
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return make_url(self.database_url).get_backend_name() == "sqlite"
@@ -113,6 +129,14 @@ class Settings(BaseSettings):
         if not self.is_sqlite or not database or database == ":memory:":
             return None
         return Path(database)
+
+    def resolved_media_dir(self) -> Path:
+        """Where the local storage keeps files: `TANDEM_MEDIA_DIR`, else beside the SQLite
+        file (`<db>.media`), else `./media` in the working directory."""
+        if self.media_dir:
+            return Path(self.media_dir)
+        path = self.sqlite_path
+        return path.with_name(path.name + ".media") if path is not None else Path("media")
 
     def resolved_secret_key(self) -> str:
         """The secret key; the embedded SQLite mode generates one and keeps it beside the file."""

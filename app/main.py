@@ -29,6 +29,9 @@ from app.core.limits import MULTIPART_SLACK, BodyLimits
 from app.core.security_headers import SecurityHeaders
 from app.feeds.pages import router as feeds_pages
 from app.feeds.routes import router as feeds_router
+from app.files import runtime as files_runtime
+from app.files.routes import FILES_PATH
+from app.files.routes import router as files_router
 from app.follows.routes import router as follows_router
 from app.groups.pages import router as groups_pages
 from app.groups.routes import router as groups_router
@@ -57,6 +60,7 @@ ROUTERS = (
     users_router,
     accounts_router,
     groups_router,
+    files_router,
     posts_router,
     follows_router,
     topics_router,
@@ -103,9 +107,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = session_factory(engine)
         try:
             async with (
+                files_runtime.running(settings) as storage,
                 search_runtime.running(settings, app.state.sessionmaker) as search,
                 live_runtime.running(settings, app.state.sessionmaker) as live,
             ):
+                app.state.storage = storage
                 app.state.search = search
                 app.state.hub = live.hub
                 # What exists now (modules, routes, schemas) lives as long as the process:
@@ -141,7 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimits,
         default=settings.max_body_bytes,
-        by_path={IMPORT_PATH: settings.max_import_bytes + MULTIPART_SLACK},
+        by_path={
+            IMPORT_PATH: settings.max_import_bytes + MULTIPART_SLACK,
+            FILES_PATH: settings.max_upload_bytes + MULTIPART_SLACK,
+        },
         too_large=_too_large,
     )
 

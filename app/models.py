@@ -4,11 +4,20 @@ from app.accounts.models import Account, AccountMember
 from app.auth.models import ApiToken
 from app.core.db import Base
 from app.feeds.models import FeedItem, FeedState
+from app.files.models import File
 from app.follows.models import AccountFollow, TopicFollow, UserFollow
 from app.groups.models import Group, GroupMember
 from app.notifications.models import Notification
 from app.outbox.models import OutboxChannel, OutboxConsumer, OutboxEvent
-from app.posts.models import Comment, Post, PostAccount, PostMention, PostTopic, Reaction
+from app.posts.models import (
+    Comment,
+    Post,
+    PostAccount,
+    PostAttachment,
+    PostMention,
+    PostTopic,
+    Reaction,
+)
 from app.topics.models import Topic
 from app.users.models import User
 
@@ -21,6 +30,7 @@ __all__ = [
     "Comment",
     "FeedItem",
     "FeedState",
+    "File",
     "Group",
     "GroupMember",
     "Notification",
@@ -29,6 +39,7 @@ __all__ = [
     "OutboxEvent",
     "Post",
     "PostAccount",
+    "PostAttachment",
     "PostMention",
     "PostTopic",
     "Reaction",

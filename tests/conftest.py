@@ -141,11 +141,15 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "argon2_memory_kib": 8,
         "argon2_parallelism": 1,
         # PostgreSQL needs Meilisearch in production; tests that do not search use an FTS5
-        # file (tests/search_api gives each test its own engine).
+        # file (tests/search_api gives each test its own engine). Uploads go beside an
+        # SQLite file, and to a folder of their own beside PostgreSQL.
         **(
             {}
             if database_url.startswith("sqlite")
-            else {"search_fts5_path": tempfile.mkdtemp(prefix="tandem-search-") + "/fts.db"}
+            else {
+                "search_fts5_path": tempfile.mkdtemp(prefix="tandem-search-") + "/fts.db",
+                "media_dir": tempfile.mkdtemp(prefix="tandem-media-"),
+            }
         ),
         "_env_file": None,
         **overrides,

@@ -45,6 +45,9 @@ class PostUpdated(DomainEvent):
     actor_id: int
     # People mentioned by the edit who were not mentioned before.
     new_mention_ids: tuple[int, ...]
+    # Whether the body or the list of attachments (ids, in order) changed: what a reader
+    # reads, as opposed to the title or the tags.
+    content_changed: bool
 
     @property
     def relinked(self) -> bool:

@@ -121,3 +121,19 @@ class Reaction(CreatedAt, Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     kind: Mapped[ReactionKind] = mapped_column(enum_column(ReactionKind, 16), primary_key=True)
+
+
+class PostAttachment(Base):
+    """A file a post carries, at `position` in its list. A file may be on several posts (an
+    author may attach a file seen on another post)."""
+
+    __tablename__ = "post_attachment"
+    __table_args__ = (Index("ix_post_attachment_file_id_post_id", "file_id", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("file.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)

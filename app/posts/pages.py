@@ -14,6 +14,7 @@ from app.core.errors import Invalid, NotFound
 from app.core.pagination import MAX_LIMIT, PageParams
 from app.core.text import render_markdown
 from app.core.types import PathId
+from app.files.deps import FileStorage
 from app.groups import service as groups
 from app.posts import service
 from app.posts.models import Post, ReactionKind
@@ -25,6 +26,8 @@ router = APIRouter(include_in_schema=False)
 
 BodyField = Annotated[str, Form(max_length=200_000)]
 ShortField = Annotated[str, Form(max_length=2000)]
+# The composer's uploaded files, one hidden field each (its script adds them).
+AttachmentsField = Annotated[list[int], Form()]
 
 
 def _slugs(text: str) -> list[str]:
@@ -62,6 +65,7 @@ async def create_post(
     accounts: ShortField = "",
     group: ShortField = "",
     next: ShortField = "",
+    attachments: AttachmentsField = [],  # noqa: B006 (FastAPI copies defaults)
 ) -> Response:
     try:
         data = PostCreate(
@@ -70,6 +74,7 @@ async def create_post(
             body=body,
             accounts=_slugs(accounts),
             group=group or None,
+            attachments=attachments,
         )
     except ValidationError as exc:
         raise _form_error(exc) from exc
@@ -133,21 +138,23 @@ async def edit_page(post_id: PathId, ctx: Page) -> Response:
 
 @router.post("/posts/{post_id}/edit")
 async def edit_post(
-    post_id: PathId, ctx: Page, body: BodyField = "", title: ShortField = ""
+    post_id: PathId, ctx: Page, storage: FileStorage, body: BodyField = "", title: ShortField = ""
 ) -> Response:
     post = await _visible(ctx, post_id)
     try:
         data = PostUpdate(title=title or None, body=body)
     except ValidationError as exc:
         raise _form_error(exc) from exc
-    await service.update_post(ctx.session, actor=ctx.user, viewer=ctx.viewer, post=post, data=data)
+    await service.update_post(
+        ctx.session, actor=ctx.user, viewer=ctx.viewer, post=post, data=data, storage=storage
+    )
     return see_other(f"/posts/{post.id}")
 
 
 @router.post("/posts/{post_id}/delete")
-async def delete_post(post_id: PathId, ctx: Page) -> Response:
+async def delete_post(post_id: PathId, ctx: Page, storage: FileStorage) -> Response:
     post = await _visible(ctx, post_id)
-    await service.delete_post(ctx.session, actor=ctx.user, post=post)
+    await service.delete_post(ctx.session, actor=ctx.user, post=post, storage=storage)
     return see_other("/")
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import Row
 
 from app.accounts.models import Account
 from app.accounts.schemas import AccountRef
+from app.files.models import File
+from app.files.schemas import FileRef
 from app.groups.models import Group
 from app.groups.schemas import GroupRef
 from app.posts.models import Comment, Post
@@ -33,6 +35,7 @@ def _shape(
     topics: list[str],
     mentions: list[str],
     group: GroupRef | None,
+    attachments: list[FileRef],
 ) -> PostRead:
     """A post's API shape from a row or an object: both name their columns alike."""
     return PostRead.model_construct(
@@ -54,6 +57,13 @@ def _shape(
             "insightful": post.insightful_count,
             "celebrate": post.celebrate_count,
         },
+        attachments=attachments,
+    )
+
+
+def _file_ref(file: File) -> FileRef:
+    return FileRef.model_construct(
+        id=file.id, name=file.name, content_type=file.content_type, size=file.size
     )
 
 
@@ -74,6 +84,10 @@ def post_from_row(r: Row[Any]) -> PostRead:
         else GroupRef.model_construct(
             slug=r.group_slug, name=r.group_name, private=r.group_private
         ),
+        attachments=[
+            FileRef.model_construct(id=i, name=name, content_type=content_type, size=size)
+            for _, i, name, content_type, size in sorted(r.attachments, key=lambda a: a[0])
+        ],
     )
 
 
@@ -85,6 +99,7 @@ def post_as_written(
     topic_names: list[str],
     mentions: list[str],
     group: Group | None,
+    attachments: list[File],
 ) -> PostRead:
     """A post just written, from the rows the writer holds: the same shape `post_from_row`
     reads back (tests compare the two), without the round trip."""
@@ -100,6 +115,7 @@ def post_as_written(
         group=None
         if group is None
         else GroupRef.model_construct(slug=group.slug, name=group.name, private=group.private),
+        attachments=[_file_ref(f) for f in attachments],
     )
 
 

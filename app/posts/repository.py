@@ -35,8 +35,17 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from app.accounts.models import Account
 from app.core.db import dialect_name, in_ids, insert_ignore, rows
 from app.core.pagination import PageParams, paginate
+from app.files.models import File
 from app.groups.models import Group
-from app.posts.models import Comment, Post, PostAccount, PostMention, PostTopic, Reaction
+from app.posts.models import (
+    Comment,
+    Post,
+    PostAccount,
+    PostAttachment,
+    PostMention,
+    PostTopic,
+    Reaction,
+)
 from app.topics.models import Topic
 from app.users.models import User
 from app.visibility import Viewer
@@ -123,6 +132,36 @@ async def unlink(session: AsyncSession, post_id: int) -> None:
         await session.execute(delete(model).where(model.post_id == post_id))
 
 
+async def attachment_ids(session: AsyncSession, post_id: int) -> list[int]:
+    """The ids of the files the post carries, in its order."""
+    found = await session.scalars(
+        select(PostAttachment.file_id)
+        .where(PostAttachment.post_id == post_id)
+        .order_by(PostAttachment.position)
+    )
+    return list(found)
+
+
+async def attach(session: AsyncSession, post_id: int, file_ids: list[int]) -> None:
+    """The post carries exactly `file_ids`, in that order."""
+    await session.execute(delete(PostAttachment).where(PostAttachment.post_id == post_id))
+    if file_ids:
+        await session.execute(
+            insert(PostAttachment),
+            [{"post_id": post_id, "file_id": f, "position": i} for i, f in enumerate(file_ids)],
+        )
+
+
+async def attached_elsewhere(session: AsyncSession, file_ids: Collection[int]) -> set[int]:
+    """Those of `file_ids` that some post carries."""
+    if not file_ids:
+        return set()
+    found = await session.scalars(
+        select(PostAttachment.file_id).where(PostAttachment.file_id.in_(set(file_ids))).distinct()
+    )
+    return set(found)
+
+
 async def delete_post(session: AsyncSession, post_id: int) -> None:
     """The post and, by cascade, its comments, reactions and links."""
     await session.execute(delete(Post).where(Post.id == post_id))
@@ -198,15 +237,16 @@ def _json_list(item: Column, where: ColumnElement[bool], dialect: str) -> Any:
     return select(type_coerce(agg, JSON)).where(where).scalar_subquery()
 
 
-def _json_pair(a: Column, b: Column, dialect: str) -> Any:
-    return func.json_build_array(a, b) if dialect == "postgresql" else func.json_array(a, b)
+def _json_tuple(dialect: str, *columns: Column) -> Any:
+    return (func.json_build_array if dialect == "postgresql" else func.json_array)(*columns)
 
 
 def _hydrate(ids: Subquery, dialect: str) -> PostRows:
     """The API shape of the posts whose ids `ids` yields, newest first, in one statement:
-    the post, its author and group joined, its accounts, topics and mentions aggregated."""
+    the post, its author and group joined, its accounts, topics, mentions and attachments
+    aggregated."""
     accounts = _json_list(
-        _json_pair(Account.slug, Account.name, dialect),
+        _json_tuple(dialect, Account.slug, Account.name),
         and_(PostAccount.post_id == Post.id, Account.id == PostAccount.account_id),
         dialect,
     )
@@ -217,6 +257,18 @@ def _hydrate(ids: Subquery, dialect: str) -> PostRows:
     mentions = _json_list(
         mentioned.handle,
         and_(PostMention.post_id == Post.id, mentioned.id == PostMention.user_id),
+        dialect,
+    )
+    attachments = _json_list(
+        _json_tuple(
+            dialect,
+            PostAttachment.position,
+            File.id,
+            File.name,
+            File.content_type,
+            File.size,
+        ),
+        and_(PostAttachment.post_id == Post.id, File.id == PostAttachment.file_id),
         dialect,
     )
     return (
@@ -242,6 +294,7 @@ def _hydrate(ids: Subquery, dialect: str) -> PostRows:
             accounts.label("accounts"),
             topics.label("topics"),
             mentions.label("mentions"),
+            attachments.label("attachments"),
         )
         .select_from(ids)
         .join(Post, Post.id == ids.c[0])

@@ -8,6 +8,7 @@ from app.auth.deps import CurrentUser, CurrentViewer
 from app.core.deps import DbSession
 from app.core.pagination import Page, PageQuery
 from app.core.types import PathId
+from app.files.deps import FileStorage
 from app.posts import service
 from app.posts.models import Post, ReactionKind
 from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostRead, PostUpdate
@@ -42,13 +43,18 @@ async def update_post(
     session: DbSession,
     user: CurrentUser,
     viewer: CurrentViewer,
+    storage: FileStorage,
 ) -> PostRead:
-    return await service.update_post(session, actor=user, viewer=viewer, post=post, data=body)
+    return await service.update_post(
+        session, actor=user, viewer=viewer, post=post, data=body, storage=storage
+    )
 
 
 @router.delete("/{post_id}", status_code=204)
-async def delete_post(post: VisiblePost, session: DbSession, user: CurrentUser) -> Response:
-    await service.delete_post(session, actor=user, post=post)
+async def delete_post(
+    post: VisiblePost, session: DbSession, user: CurrentUser, storage: FileStorage
+) -> Response:
+    await service.delete_post(session, actor=user, post=post, storage=storage)
     return Response(status_code=204)
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from app.accounts.schemas import AccountRef
 from app.core.schemas import RequestModel
 from app.core.types import DbId, MultiLine, OneLine
+from app.files.schemas import FileRef
 from app.groups.schemas import GroupRef
 from app.posts.models import PostKind
 from app.users.models import Department
@@ -17,6 +18,9 @@ Body = Annotated[str, Field(min_length=1, max_length=200_000), MultiLine]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), OneLine]
 Name = Annotated[str, Field(max_length=64), OneLine]
 SlugList = Annotated[list[Name], Field(max_length=20)]
+MAX_ATTACHMENTS = 10
+# File ids from POST /api/v1/files, in the order the post shows them.
+Attachments = Annotated[list[DbId], Field(max_length=MAX_ATTACHMENTS)]
 
 
 class PostCreate(RequestModel):
@@ -26,6 +30,7 @@ class PostCreate(RequestModel):
     accounts: SlugList = Field(default_factory=list)
     topics: SlugList = Field(default_factory=list)
     group: Name | None = None
+    attachments: Attachments = Field(default_factory=list)
 
 
 class PostUpdate(RequestModel):
@@ -33,6 +38,8 @@ class PostUpdate(RequestModel):
     body: Body | None = None
     accounts: SlugList | None = None
     topics: SlugList | None = None
+    # Given: the post's attachments become these; omitted: they stay.
+    attachments: Attachments | None = None
 
 
 class AuthorRead(BaseModel):
@@ -57,6 +64,7 @@ class PostRead(BaseModel):
     updated_at: datetime
     comment_count: int
     reactions: dict[str, int]
+    attachments: list[FileRef]
 
 
 class CommentCreate(RequestModel):

@@ -8,6 +8,7 @@ Services return the API shapes (`PostRead`, `CommentRead`), built once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Select
@@ -19,6 +20,9 @@ from app.core import events
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams
 from app.core.text import references, render_markdown
+from app.files import service as files
+from app.files.models import File
+from app.files.storage import Storage
 from app.groups import service as groups
 from app.groups.models import Group
 from app.posts import read, repository
@@ -154,12 +158,26 @@ async def _visibility(session: AsyncSession, post: Post) -> PostVisibility:
     )
 
 
+async def _attachments(session: AsyncSession, viewer: Viewer, ids: list[int]) -> list[File]:
+    """The files to attach, in order, once each; 404 for one the author may not see."""
+    return await files.visible_files(session, viewer, list(dict.fromkeys(ids)))
+
+
+async def _delete_unused_files(
+    session: AsyncSession, storage: Storage, file_ids: Collection[int]
+) -> None:
+    """Files no post carries any more go (their bytes after the commit)."""
+    unused = set(file_ids) - await repository.attached_elsewhere(session, file_ids)
+    await files.delete(session, storage, unused)
+
+
 async def create(
     session: AsyncSession, *, author: User, viewer: Viewer, data: PostCreate
 ) -> PostRead:
     """Publish a post and link what it references; returns the post in its API shape (built
     from what was written, not read back)."""
     _check_text(data.kind, data.title, data.body)
+    attachments = await _attachments(session, viewer, data.attachments)
     refs = references(data.body)
     _check_links(accounts=0, topics=0, mentions=len(refs.mentions), field="body.body")
     tagged = await _resolve_accounts(session, viewer, explicit=data.accounts, parsed=refs.accounts)
@@ -181,6 +199,7 @@ async def create(
     topic_rows = await topics.ensure(session, topic_names)
     place = _place(post, tagged, {t.id for t in topic_rows})
     await _link(session, place, tagged, topic_rows, mentioned)
+    await repository.attach(session, post.id, [f.id for f in attachments])
     shape = read.post_as_written(
         post,
         author=author,
@@ -188,6 +207,7 @@ async def create(
         topic_names=[t.name for t in topic_rows],
         mentions=[u.handle for u in mentioned],
         group=group,
+        attachments=attachments,
     )
     await events.publish(
         session,
@@ -202,9 +222,16 @@ async def create(
 
 
 async def update_post(
-    session: AsyncSession, *, actor: User, viewer: Viewer, post: Post, data: PostUpdate
+    session: AsyncSession,
+    *,
+    actor: User,
+    viewer: Viewer,
+    post: Post,
+    data: PostUpdate,
+    storage: Storage,
 ) -> PostRead:
-    """Edit a post (author only); references are re-parsed. Returns the edited post."""
+    """Edit a post (author only); references are re-parsed, given attachments replace the
+    post's (files no post carries any more are deleted). Returns the edited post."""
     if post.author_id != actor.id:
         raise Forbidden("Only the author can edit a post.")
     kind = PostKind(post.kind)
@@ -233,6 +260,12 @@ async def update_post(
     topic_rows = await topics.ensure(session, _topic_names(explicit_topics, new_refs.topics))
     mentioned = await users.by_handles(session, new_refs.mentions)
     previous = _place(post, current_accounts, topic_ids)
+    attached = await repository.attachment_ids(session, post.id)
+    if data.attachments is not None:
+        wanted = [f.id for f in await _attachments(session, viewer, data.attachments)]
+    else:
+        wanted = attached
+    content_changed = body != post.body or wanted != attached
 
     post.confidential = any(a.confidential for a in tagged)
     place = _place(post, tagged, {t.id for t in topic_rows})
@@ -241,6 +274,9 @@ async def update_post(
     post.title = title or None
     post.body = body
     post.body_html = _render(body, tagged, mentioned)
+    if wanted != attached:
+        await repository.attach(session, post.id, wanted)
+        await _delete_unused_files(session, storage, set(attached) - set(wanted))
     await session.flush()
     shape = await read_one(session, post.id)
     await events.publish(
@@ -251,13 +287,15 @@ async def update_post(
             post=shape,
             actor_id=actor.id,
             new_mention_ids=tuple(u.id for u in mentioned if u.id not in mention_ids),
+            content_changed=content_changed,
         ),
     )
     return shape
 
 
-async def delete_post(session: AsyncSession, *, actor: User, post: Post) -> None:
-    """Delete a post (its author or an admin) with its comments, reactions and links."""
+async def delete_post(session: AsyncSession, *, actor: User, post: Post, storage: Storage) -> None:
+    """Delete a post (its author or an admin) with its comments, reactions and links, and
+    the files no other post carries."""
     if post.author_id != actor.id and not actor.is_admin:
         raise Forbidden("Only the author or an admin can delete a post.")
     account_ids, topic_ids, _ = await repository.link_ids(session, post.id)
@@ -269,7 +307,9 @@ async def delete_post(session: AsyncSession, *, actor: User, post: Post) -> None
         topic_ids=frozenset(topic_ids),
         visibility=await _visibility(session, post),
     )
+    attached = await repository.attachment_ids(session, post.id)
     await repository.delete_post(session, post.id)
+    await _delete_unused_files(session, storage, attached)
     await events.publish(session, PostDeleted(place=place))
 
 

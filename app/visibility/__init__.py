@@ -7,13 +7,16 @@ A post is visible to a viewer unless
 Accounts and groups follow the same rule: a confidential account is seen by its team and
 admins, a private group by its members.
 
+Files follow their posts: a file is visible exactly when a post that carries it is (before
+it is attached, to its uploader only; `Viewer.file_clause`).
+
 Every read path (REST, feeds, notifications, contributors, search, live fan-out, pages)
 goes through this package: the rule in Python (`Viewer.can_see`), in SQL
-(`Viewer.post_clause`, the prebuilt `VISIBLE_POST`) and as search deny keys
-(`search_deny_keys`). It sits above the models and below every service.
+(`Viewer.post_clause`, the prebuilt `VISIBLE_POST`, `Viewer.file_clause`) and as search
+deny keys (`search_deny_keys`). It sits above the models and below every service.
 """
 
-from app.visibility.rule import VISIBLE_POST, PostVisibility, Viewer
+from app.visibility.rule import UNATTACHED_FILE, VISIBLE_POST, PostVisibility, Viewer
 from app.visibility.search import account_key, group_key, search_deny_keys
 from app.visibility.viewers import (
     load_viewer,
@@ -23,6 +26,7 @@ from app.visibility.viewers import (
 )
 
 __all__ = [
+    "UNATTACHED_FILE",
     "VISIBLE_POST",
     "PostVisibility",
     "Viewer",

@@ -20,8 +20,9 @@ from sqlalchemy import (
 )
 
 from app.accounts.models import Account
+from app.files.models import File
 from app.groups.models import Group
-from app.posts.models import Post, PostAccount
+from app.posts.models import Post, PostAccount, PostAttachment
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,23 @@ def _post_rule(
     )
 
 
+# A file no post carries (yet): only its uploader may see it.
+UNATTACHED_FILE = not_(
+    exists(select(PostAttachment.post_id).where(PostAttachment.file_id == File.id))
+)
+
+
+def _file_rule(viewer_id: int, post_rule: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A file is visible exactly when a post that carries it is; before it is attached, to
+    its uploader."""
+    on_visible_post = exists(
+        select(PostAttachment.post_id)
+        .join(Post, Post.id == PostAttachment.post_id)
+        .where(PostAttachment.file_id == File.id, post_rule)
+    )
+    return or_(and_(File.uploader_id == viewer_id, UNATTACHED_FILE), on_visible_post)
+
+
 # The rule with the viewer as parameters, so hot statements can be built once;
 # `Viewer.params()` gives the values.
 VISIBLE_POST = _post_rule(
@@ -137,6 +155,10 @@ class Viewer:
             sorted(self.team_account_ids),
             true() if self.is_admin else false(),
         )
+
+    def file_clause(self) -> ColumnElement[bool]:
+        """The SQL form of "the viewer may see this file" (a filter on `File` rows)."""
+        return _file_rule(self.id, self.post_clause())
 
     def account_clause(self) -> ColumnElement[bool]:
         if self.is_admin:

@@ -12,6 +12,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.files.sniff import IMAGE_TYPES
+from app.files.sniff import label as file_label
 from app.posts.models import PostKind
 from app.users.models import Department
 
@@ -110,6 +112,15 @@ def reading_time(text: str) -> str:
     return f"{minutes} min read"
 
 
+def file_size(size: int) -> str:
+    """'812 bytes', '48 KB', '3.2 MB' (decimal units, as file managers show them)."""
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
 def initials(name: str) -> str:
     parts = [p for p in name.split() if p]
     return "".join(p[0] for p in parts[:2]).upper() or "?"
@@ -126,9 +137,12 @@ templates.env.filters.update(
     department=department_label,
     reading_time=reading_time,
     initials=initials,
+    file_size=file_size,
+    file_label=file_label,
 )
 templates.env.globals["departments"] = list(DEPARTMENT_LABELS.items())
 templates.env.globals["kinds"] = KIND_LABELS
+templates.env.globals["image_types"] = IMAGE_TYPES
 
 
 def render(

@@ -79,6 +79,7 @@ class AppServer:
             **CHEAP_HASHING,
             # The live tests do not search; PostgreSQL would otherwise require Meilisearch.
             "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / f"search-{self.port}.db"),
+            "TANDEM_MEDIA_DIR": str(self.log_dir / "media"),
             **self.env,
         }
         log = (self.log_dir / f"uvicorn-{next(_names)}-{self.port}.log").open("wb")
@@ -154,6 +155,7 @@ class WorkerProcess:
             "TANDEM_SECRET_KEY": "live-test-secret",
             "TANDEM_AUTO_MIGRATE": "false",
             "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / "search-worker.db"),
+            "TANDEM_MEDIA_DIR": str(self.log_dir / "media"),
             **REDIS_PREFIX,
             **CHEAP_HASHING,
             **self.env,

@@ -567,7 +567,7 @@ async def test_following_what_does_not_exist_or_is_hidden_is_refused(
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("POST", "/api/v1/posts", {"body": "Deck attached", "attachments": [1]}),
+        ("POST", "/api/v1/posts", {"body": "Poll attached", "poll": ["yes", "no"]}),
         ("PATCH", "/api/v1/posts/{id}", {"body": "Edited", "rating": 5}),
         ("POST", "/api/v1/posts/{id}/comments", {"body": "Nice", "attachments": [1]}),
     ],

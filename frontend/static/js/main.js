@@ -1,4 +1,5 @@
 // Wires each behaviour to the elements that ask for it through data attributes.
+import { enhanceAttachments } from "./attachments.js";
 import { enhanceAutocomplete } from "./autocomplete.js";
 import { enhanceConfirm } from "./confirm.js";
 import { startLive } from "./live.js";
@@ -18,6 +19,7 @@ export function enhance(root) {
 }
 
 enhance(document);
+document.querySelectorAll("[data-attachments]").forEach(enhanceAttachments);
 enhanceLoadMore(document, enhance);
 
 // Live updates: each page part subscribes to the stream's events, then the socket opens.

@@ -2,6 +2,7 @@
 
 from app.accounts.models import Account, AccountMember
 from app.auth.models import ApiToken
+from app.collateral.models import Collateral, CollateralTag, Verdict
 from app.core.db import Base
 from app.feeds.models import FeedItem, FeedState
 from app.follows.models import AccountFollow, TopicFollow, UserFollow
@@ -18,6 +19,8 @@ __all__ = [
     "AccountMember",
     "ApiToken",
     "Base",
+    "Collateral",
+    "CollateralTag",
     "Comment",
     "FeedItem",
     "FeedState",
@@ -36,4 +39,5 @@ __all__ = [
     "TopicFollow",
     "User",
     "UserFollow",
+    "Verdict",
 ]

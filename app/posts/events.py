@@ -8,6 +8,7 @@ none of them (`app/handlers.py` subscribes them).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.core.events import DomainEvent
 from app.posts.models import ReactionKind
@@ -35,6 +36,8 @@ class PostCreated(DomainEvent):
     mention_ids: tuple[int, ...]
     # The owners of the tagged accounts (told about a new post on their account).
     account_owner_ids: tuple[int, ...]
+    # A collateral post's catalogue data, as given (its domain checks it).
+    collateral: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,10 @@ class PostUpdated(DomainEvent):
     actor_id: int
     # People mentioned by the edit who were not mentioned before.
     new_mention_ids: tuple[int, ...]
+    # Whether what the post says changed (its body or its attachments), not only its tags.
+    content_changed: bool = False
+    # A collateral post's catalogue data, as given with the edit (None: unchanged).
+    collateral: dict[str, Any] | None = None
 
     @property
     def relinked(self) -> bool:

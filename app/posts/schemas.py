@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -17,6 +17,16 @@ Body = Annotated[str, Field(min_length=1, max_length=200_000), MultiLine]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), OneLine]
 Name = Annotated[str, Field(max_length=64), OneLine]
 SlugList = Annotated[list[Name], Field(max_length=20)]
+# A collateral post's catalogue data, checked by the collateral domain (posts do not know
+# it): `{stage, audience, industries}`, and `status` on an edit.
+CollateralDetails = Annotated[
+    dict[str, Any],
+    Field(
+        max_length=8,
+        description="Only for a collateral post: {stage, audience: [str], industries: [str]}, "
+        "and on an edit also status (active, needs_revision, retired).",
+    ),
+]
 
 
 class PostCreate(RequestModel):
@@ -26,6 +36,7 @@ class PostCreate(RequestModel):
     accounts: SlugList = Field(default_factory=list)
     topics: SlugList = Field(default_factory=list)
     group: Name | None = None
+    collateral: CollateralDetails | None = None
 
 
 class PostUpdate(RequestModel):
@@ -33,6 +44,7 @@ class PostUpdate(RequestModel):
     body: Body | None = None
     accounts: SlugList | None = None
     topics: SlugList | None = None
+    collateral: CollateralDetails | None = None
 
 
 class AuthorRead(BaseModel):
@@ -57,6 +69,9 @@ class PostRead(BaseModel):
     updated_at: datetime
     comment_count: int
     reactions: dict[str, int]
+    # A collateral post's {stage, audience, industries, status, version, stats}, the stats
+    # counting the verdicts the reader may see (added by the collateral domain).
+    collateral: dict[str, Any] | None = None
 
 
 class CommentCreate(RequestModel):

@@ -93,10 +93,13 @@ class Blog:
 
 @dataclass(frozen=True)
 class Collateral:
-    """A piece of sales or marketing material, as a post template."""
+    """A piece of sales or marketing material, as a post template, with its catalogue data."""
 
     title: str
     body: str
+    stage: str
+    audience: tuple[str, ...]
+    industries: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,15 @@ def _collateral() -> tuple[Collateral, ...]:
     data = read("collateral.toml")
     pieces = []
     for entry in data.tables("collateral"):
-        pieces.append(Collateral(entry.text("title"), entry.text("body")))
+        pieces.append(
+            Collateral(
+                entry.text("title"),
+                entry.text("body"),
+                entry.text("stage"),
+                entry.texts("audience"),
+                entry.texts("industries", optional=True),
+            )
+        )
         entry.close()
     data.close()
     return tuple(pieces)

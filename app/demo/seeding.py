@@ -234,7 +234,13 @@ async def _timeline(
                         session,
                         author=people[p.author],
                         viewer=viewers[p.author],
-                        data=PostCreate(kind=p.kind, title=p.title, body=p.body, group=p.group),
+                        data=PostCreate(
+                            kind=p.kind,
+                            title=p.title,
+                            body=p.body,
+                            group=p.group,
+                            collateral=p.collateral,
+                        ),
                     )
                     post = await session.get_one(Post, read.id)  # in the identity map
                     created[index] = post

@@ -20,7 +20,7 @@ from app.accounts.models import Account
 from app.accounts.schemas import AccountCreate
 from app.auth.passwords import hash_password
 from app.core.db import transaction, utcnow
-from app.demo import content, generator
+from app.demo import content, generator, judging
 from app.demo.content import Content
 from app.demo.generator import HISTORY_DAYS, SEED, Plan
 from app.demo.logins import DEMO_PASSWORD, DemoLogin
@@ -70,6 +70,7 @@ async def seed(
     people, customers = await _setup(sessionmaker, story, now, password_hash, progress)
     viewers = await _follow(sessionmaker, plan, people, customers, now, progress)
     await _timeline(sessionmaker, plan, people, viewers, progress)
+    await judging.judge(sessionmaker, story.judged, people, viewers, now, progress)
     await _finish(sessionmaker, people, story.parts.admin, password_hash, now)
     progress(f"seeding: done in {time.perf_counter() - started:.1f} s")
     return logins

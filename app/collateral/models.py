@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, literal_column
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, BigId, CreatedAt, enum_column, utcnow
@@ -99,14 +99,25 @@ class Verdict(CreatedAt, Base):
     __table_args__ = (
         Index("ix_verdict_post_id_version", "post_id", "version"),
         Index("ix_verdict_account_id_post_id", "account_id", "post_id"),
-        # One per rep, post, version and account (no account counts as one).
+        # One per rep, post, version and account (no account counts as one account).
         Index(
-            "uq_verdict_post_id_version_user_id_account",
+            "uq_verdict_on_account",
             "post_id",
             "version",
             "user_id",
-            func.coalesce(literal_column("account_id"), 0),
+            "account_id",
             unique=True,
+            sqlite_where=text("account_id IS NOT NULL"),
+            postgresql_where=text("account_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_verdict_without_account",
+            "post_id",
+            "version",
+            "user_id",
+            unique=True,
+            sqlite_where=text("account_id IS NULL"),
+            postgresql_where=text("account_id IS NULL"),
         ),
     )
 

@@ -88,10 +88,20 @@ def upgrade() -> None:
     op.create_index('ix_verdict_account_id_post_id', 'verdict', ['account_id', 'post_id'])
     op.create_index(op.f('ix_verdict_user_id'), 'verdict', ['user_id'])
     op.create_index(
-        'uq_verdict_post_id_version_user_id_account',
+        'uq_verdict_on_account',
         'verdict',
-        ['post_id', 'version', 'user_id', sa.text('coalesce(account_id, 0)')],
+        ['post_id', 'version', 'user_id', 'account_id'],
         unique=True,
+        sqlite_where=sa.text('account_id IS NOT NULL'),
+        postgresql_where=sa.text('account_id IS NOT NULL'),
+    )
+    op.create_index(
+        'uq_verdict_without_account',
+        'verdict',
+        ['post_id', 'version', 'user_id'],
+        unique=True,
+        sqlite_where=sa.text('account_id IS NULL'),
+        postgresql_where=sa.text('account_id IS NULL'),
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.alter_column(

@@ -46,7 +46,9 @@ def test_an_asset_is_judged_on_an_account_flagged_and_revised(
     sam.get_by_label("Asset", exact=True).select_option(str(post_id))
     sam.get_by_label("Not used").check()
     sam.get_by_label("Reason (for anything but helped)").select_option("missing_pricing")
-    sam.get_by_label("Note", exact=True).fill("Acme asked for the multi-year price, it is not in there.")
+    sam.get_by_label("Note", exact=True).fill(
+        "Acme asked for the multi-year price, it is not in there."
+    )
     sam.get_by_role("button", name="Record verdict").click()
     used = sam.locator(f"#asset-{post_id}")
     expect(used).to_contain_text("Not used · missing pricing")

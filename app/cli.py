@@ -136,9 +136,14 @@ def cmd_demo(args: argparse.Namespace) -> None:
     settings = get_settings()
     _migrate(settings)
 
-    from app.demo import seed
+    from app.demo import DemoLogin, seed
+    from app.files import runtime as files_runtime
 
-    logins = _run_with_sessions(settings, seed)
+    async def seed_with_files(sessions: Sessions) -> list[DemoLogin]:
+        async with files_runtime.running(settings) as storage:
+            return await seed(sessions, storage=storage)
+
+    logins = _run_with_sessions(settings, seed_with_files)
     url = f"http://{args.host}:{args.port}"
     print(f"\nTandem demo is ready at {url}\n")
     print("Demo logins (POST /api/v1/auth/token with these, or sign in on the web):")

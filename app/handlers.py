@@ -8,16 +8,20 @@ the search index read. See docs/architecture.md.
 
 from __future__ import annotations
 
+from app.collateral import handlers as collateral
 from app.feeds import handlers as feeds
 from app.live import handlers as live
 from app.notifications import handlers as notifications
+from app.posts import extensions as post_extensions
 from app.search_index import handlers as search_index
 from app.topics import handlers as topics
 
-REACTORS = (topics, feeds, notifications, live, search_index)
+REACTORS = (topics, collateral, feeds, notifications, live, search_index)
 
 
 def install() -> None:
     """Subscribe every domain's handlers (idempotent)."""
     for domain in REACTORS:
         domain.on.subscribe()
+        for reader in getattr(domain, "readers", ()):
+            post_extensions.register(reader)

@@ -22,6 +22,8 @@ from app.auth import passwords
 from app.auth.pages import router as auth_pages
 from app.auth.ratelimit import LoginLimiter
 from app.auth.routes import router as auth_router
+from app.collateral.pages import router as collateral_pages
+from app.collateral.routes import router as collateral_router
 from app.config import Settings, get_settings
 from app.core.db import create_engine, session_factory
 from app.core.errors import ErrorResponse, answer, install_error_handlers
@@ -62,6 +64,7 @@ ROUTERS = (
     groups_router,
     files_router,
     posts_router,
+    collateral_router,
     follows_router,
     topics_router,
     feeds_router,
@@ -75,6 +78,7 @@ PAGE_ROUTERS = (
     feeds_pages,
     accounts_pages,
     posts_pages,
+    collateral_pages,
     users_pages,
     topics_pages,
     groups_pages,

@@ -2,6 +2,7 @@
 
 from app.accounts.models import Account, AccountMember
 from app.auth.models import ApiToken
+from app.collateral.models import Collateral, CollateralTag, Verdict
 from app.core.db import Base
 from app.feeds.models import FeedItem, FeedState
 from app.files.models import File
@@ -27,6 +28,8 @@ __all__ = [
     "AccountMember",
     "ApiToken",
     "Base",
+    "Collateral",
+    "CollateralTag",
     "Comment",
     "FeedItem",
     "FeedState",
@@ -47,4 +50,5 @@ __all__ = [
     "TopicFollow",
     "User",
     "UserFollow",
+    "Verdict",
 ]

@@ -228,6 +228,8 @@ class Generator:
         self.counts: dict[int, list[int]] = {}
         self.comment_posts: list[int] = []
         self.reaction_rows: list[tuple[int, int, str]] = []
+        # Collateral posts and when they were written (their catalogue rows and verdicts).
+        self.collateral_posts: list[tuple[int, datetime]] = []
 
     async def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         bar = Progress(table, len(rows))
@@ -442,7 +444,9 @@ class Generator:
                 self.post_flags[pid] = flags
                 counts = NO_COUNTS if flags else self.counts.get(pid, NO_COUNTS)
                 created = self.ts(0.1 + 0.9 * pid / (plan.posts + 1))
-                title = f"Notes {pid}" if kind in ("blog", "win_story") else None
+                title = f"Notes {pid}" if kind in ("blog", "win_story", "collateral") else None
+                if kind == "collateral":
+                    self.collateral_posts.append((pid, created))
                 row = (pid, kind, title, text, html, author, group_id, private, confidential)
                 posts.append((*row, *counts, created, created))
                 pa += [(pid, a) for a in acc]
@@ -455,6 +459,32 @@ class Generator:
             await self.sink.write("post_mention", ["post_id", "user_id"], pm)
             bar.add(hi - lo)
         bar.finish()
+
+    async def collateral(self) -> None:
+        """A catalogue row per collateral post, and 0-4 verdicts on some (from their own
+        random stream, so the rest of the dataset is what it was before collateral existed)."""
+        rng = random.Random(self.plan.seed + 7)
+        stages = ("awareness", "consideration", "decision", "post_sale")
+        verdicts = ("helped", "helped", "neutral", "hurt", "not_used")
+        reasons = ("outdated", "wrong_audience", "too_long", "missing_pricing")
+        rows, tags, judged = [], [], []
+        verdict_id = 0
+        for pid, created in self.collateral_posts:
+            rows.append((pid, rng.choice(stages), "active", 1, created, None))
+            tags.append((pid, "industry", rng.choice(("retail", "banking", "energy"))))
+            for user in rng.sample(range(1, self.plan.users + 1), rng.randint(0, 4)):
+                verdict_id += 1
+                kind = rng.choice(verdicts)
+                reason = None if kind == "helped" else rng.choice(reasons)
+                judged.append((verdict_id, pid, 1, user, None, kind, reason, None, None, created))
+        await self.write(
+            "collateral",
+            ["post_id", "stage", "status", "version", "version_at", "flagged_reason"],
+            rows,
+        )
+        await self.write("collateral_tag", ["post_id", "kind", "value"], tags)
+        columns = "id post_id version user_id account_id verdict reason deal_stage note created_at"
+        await self.write("verdict", columns.split(), judged)
 
     def recent_post(self) -> int:
         """A post id skewed towards recent ones (where conversation happens)."""
@@ -648,6 +678,7 @@ async def load(url: str, plan: Plan) -> dict[str, int]:
         await gen.follows()
         gen.plan_engagement()
         await gen.posts()
+        await gen.collateral()
         await gen.comments()
         await gen.reactions()
         print("counters, sequences, statistics ...", file=sys.stderr)

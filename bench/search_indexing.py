@@ -129,8 +129,10 @@ async def write_update_events(side: AppSide, ids: Sequence[int]) -> tuple[int, f
     from app.outbox.models import OutboxEvent
     from app.posts import service as posts_service
     from app.posts.models import Post, PostAccount, PostTopic
-    from app.visibility import PostVisibility
+    from app.visibility import PostVisibility, Viewer
 
+    # The events carry the posts' shapes as their author would read them: nothing hidden.
+    reader = Viewer(id=0, is_admin=True, group_ids=frozenset(), team_account_ids=frozenset())
     started = time.perf_counter()
     async with transaction(side.sessionmaker, write=False) as session:
         first = int(await session.scalar(select(func.max(OutboxEvent.id))) or 0) + 1
@@ -138,7 +140,7 @@ async def write_update_events(side: AppSide, ids: Sequence[int]) -> tuple[int, f
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         async with transaction(side.sessionmaker) as session:
-            reads = {p.id: p for p in await posts_service.read_posts(session, chunk)}
+            reads = {p.id: p for p in await posts_service.read_posts(session, reader, chunk)}
             posts = {p.id: p for p in await session.scalars(select(Post).where(Post.id.in_(chunk)))}
             accounts: dict[int, list[tuple[int, bool]]] = {i: [] for i in chunk}
             for post_id, account_id, confidential in await session.execute(

@@ -49,6 +49,10 @@ class SearchQuery:
     author: str | None = None
     topic: str | None = None
     kind: str | None = None
+    # A collateral post's catalogue data (lower-case values).
+    stage: str | None = None
+    industry: str | None = None
+    audience: str | None = None
     since: int | None = None
     until: int | None = None
     facets: Sequence[str] = ()
@@ -63,6 +67,9 @@ class SearchQuery:
             "author": self.author,
             "topic": self.topic,
             "kind": self.kind,
+            "stage": self.stage,
+            "industry": self.industry,
+            "audience": self.audience,
             "since": self.since,
             "until": self.until,
         }

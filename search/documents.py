@@ -45,6 +45,10 @@ class PostDocument(TypedDict):
     group_id: int | None
     created_at: int
     restricted_by: list[str]
+    # A collateral post's catalogue data, lower-cased (empty lists for other posts).
+    stage: NotRequired[list[str]]
+    industries: NotRequired[list[str]]
+    audience: NotRequired[list[str]]
 
 
 class CommentDocument(TypedDict):
@@ -124,8 +128,16 @@ SPECS: dict[str, IndexSpec] = {
         weights=(3.0, 1.0, 1.0, 1.0, 1.0, 1.0),
         title_field="title",
         snippet_field="body",
-        filters={**_CONTENT_FILTERS, "kind": "kind"},
-        multi_valued=frozenset({"accounts", "topics", "restricted_by"}),
+        filters={
+            **_CONTENT_FILTERS,
+            "kind": "kind",
+            "stage": "stage",
+            "industry": "industries",
+            "audience": "audience",
+        },
+        multi_valued=frozenset(
+            {"accounts", "topics", "restricted_by", "stage", "industries", "audience"}
+        ),
         facets=("department", "kind"),
         has_created_at=True,
         restricted=True,

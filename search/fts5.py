@@ -2,9 +2,10 @@
 
 Per index three tables: `<t>_docs` (one row per document: id, the scalar filter columns,
 the document as JSON), `<t>_tags` (multi-valued fields as rows: accounts, topics,
-restricted_by) and `<t>_fts` (FTS5 over the searchable fields, rowid = the docs rowid,
-unicode61 with diacritics removed). All access goes through one connection on one worker
-thread, so the async API never blocks the event loop and SQLite sees one writer.
+restricted_by, a collateral post's stage, industries and audience) and `<t>_fts` (FTS5
+over the searchable fields, rowid = the docs rowid, unicode61 with diacritics removed).
+All access goes through one connection on one worker thread, so the async API never blocks
+the event loop and SQLite sees one writer.
 
 The MATCH runs alone in a materialized CTE and filters apply to its rows: mixing MATCH
 with joins and NOT EXISTS in one WHERE lets the planner drive from the docs table and probe
@@ -62,7 +63,7 @@ T = TypeVar("T")
 
 _SHADOW_NAME = re.compile(r"([a-z]+)__rebuild_([0-9a-f]{12})")
 _SCALARS = ("department", "kind", "author_handle", "post_id", "created_at")
-_TAGGED = ("accounts", "topics", "restricted_by")
+_TAGGED = ("accounts", "topics", "restricted_by", "stage", "industries", "audience")
 SNIPPET_TOKENS = 24
 # Above this many matching documents, hits come newest first instead of by bm25: scoring
 # every match is what makes a query for a near-universal word slow, and a word that is in

@@ -61,7 +61,11 @@ async def demo(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
     application = create_app(settings_for(url))
     async with application.router.lifespan_context(application):
         lines: list[str] = []
-        logins = await seed(application.state.sessionmaker, progress=lines.append)
+        logins = await seed(
+            application.state.sessionmaker,
+            storage=application.state.storage,
+            progress=lines.append,
+        )
         yield Demo(application, logins, lines)
 
 
@@ -175,7 +179,7 @@ async def test_demo_seeds_a_lived_in_company_once(demo: Demo, client: httpx.Asyn
     )
 
     again: list[str] = []
-    assert await seed(maker, progress=again.append) == logins
+    assert await seed(maker, storage=app.state.storage, progress=again.append) == logins
     assert again == ["demo data already present"]
     assert await _counts(app) == counts
 

@@ -93,10 +93,39 @@ class Blog:
 
 @dataclass(frozen=True)
 class Collateral:
-    """A piece of sales or marketing material, as a post template."""
+    """A piece of sales or marketing material, as a post template, with its catalogue data."""
 
     title: str
     body: str
+    stage: str
+    audience: tuple[str, ...]
+    industries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VerdictStory:
+    """A rep's verdict on an asset, as the story tells it."""
+
+    rep: str
+    verdict: str
+    reason: str | None
+    account: str | None
+    stage: str | None
+    note: str | None
+    days_ago: float
+    after_revision: bool
+
+
+@dataclass(frozen=True)
+class AssetStory:
+    """What the reps said about one asset, and what its author did about it."""
+
+    title: str
+    verdicts: tuple[VerdictStory, ...]
+    revision_body: str | None
+    revision_days_ago: float | None
+    reply: str | None
+    reply_days_ago: float | None
 
 
 @dataclass(frozen=True)
@@ -137,6 +166,7 @@ class Content:
     groups: tuple[Group, ...]
     blogs: tuple[Blog, ...]
     collateral: tuple[Collateral, ...]
+    judged: tuple[AssetStory, ...]
     templates: Templates
     logins: Mapping[str, DemoLogin]  # by handle
 
@@ -153,6 +183,7 @@ def load() -> Content:
         groups=_groups(handles),
         blogs=_blogs(handles),
         collateral=_collateral(),
+        judged=_judged(handles),
         templates=_templates(handles),
         logins=demo_logins_by_handle(),
     )
@@ -265,10 +296,60 @@ def _collateral() -> tuple[Collateral, ...]:
     data = read("collateral.toml")
     pieces = []
     for entry in data.tables("collateral"):
-        pieces.append(Collateral(entry.text("title"), entry.text("body")))
+        pieces.append(
+            Collateral(
+                entry.text("title"),
+                entry.text("body"),
+                entry.text("stage"),
+                entry.texts("audience"),
+                entry.texts("industries", optional=True),
+            )
+        )
         entry.close()
     data.close()
     return tuple(pieces)
+
+
+def _verdict_story(entry: Table, people: Mapping[str, Person]) -> VerdictStory:
+    rep = entry.text("rep")
+    if rep not in people:
+        raise entry.error(f"unknown person {rep!r}")
+    story = VerdictStory(
+        rep=rep,
+        verdict=entry.text("verdict"),
+        reason=entry.optional_text("reason"),
+        account=entry.optional_text("account"),
+        stage=entry.optional_text("stage"),
+        note=entry.optional_text("note"),
+        days_ago=entry.number("days_ago", 1.0),
+        after_revision=entry.flag("after_revision", False),
+    )
+    entry.close()
+    return story
+
+
+def _judged(people: Mapping[str, Person]) -> tuple[AssetStory, ...]:
+    data = read("verdicts.toml")
+    stories = []
+    for entry in data.tables("asset"):
+        revision = entry.table("revision") if "revision" in entry.keys() else None
+        stories.append(
+            AssetStory(
+                title=entry.text("title"),
+                verdicts=tuple(_verdict_story(v, people) for v in entry.tables("verdict")),
+                revision_body=revision.text("body") if revision else None,
+                revision_days_ago=revision.number("days_ago", 1.0) if revision else None,
+                reply=entry.optional_text("reply"),
+                reply_days_ago=entry.number("reply_days_ago", 1.0)
+                if "reply" in entry.keys()
+                else None,
+            )
+        )
+        if revision:
+            revision.close()
+        entry.close()
+    data.close()
+    return tuple(stories)
 
 
 def _templates(people: Mapping[str, Person]) -> Templates:

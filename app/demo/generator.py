@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.demo.content import Content, Customer
 from app.posts.models import PostKind, ReactionKind
@@ -113,6 +113,10 @@ class PostPlan:
     group: str | None
     account: Customer | None
     audience: frozenset[str]  # who may see it: commenters, reactors and mentions come from here
+    # A collateral post's catalogue data: {stage, audience, industries}.
+    collateral: dict[str, Any] | None = None
+    # Its files, uploaded by its author before the timeline is written.
+    attachments: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -392,7 +396,16 @@ class _Writer:
         piece = self.collateral.pop()
         ctx = self.context(author, None, self.rng.choice(self.public))
         title, body = self.fill(piece.title, ctx), self.fill(piece.body, ctx)
-        return self.plan(at, ctx, PostKind.collateral, title, body, None)
+        post = self.plan(at, ctx, PostKind.collateral, title, body, None)
+        # A one-pager for one industry is catalogued under the industry it was filled with.
+        fitted = "{industry}" in piece.title and ctx.account is not None
+        industries = piece.industries or ((ctx.account.industry,) if fitted and ctx.account else ())
+        post.collateral = {
+            "stage": piece.stage,
+            "audience": list(piece.audience),
+            "industries": list(industries),
+        }
+        return post
 
     def win_story(self, author: str, at: datetime) -> PostPlan | None:
         department = self.people[author].department

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -20,17 +20,20 @@ from app.accounts.models import Account
 from app.accounts.schemas import AccountCreate
 from app.auth.passwords import hash_password
 from app.core.db import transaction, utcnow
-from app.demo import content, generator
+from app.core.text import slugify
+from app.demo import assets, content, generator, judging
 from app.demo.content import Content
 from app.demo.generator import HISTORY_DAYS, SEED, Plan
 from app.demo.logins import DEMO_PASSWORD, DemoLogin
+from app.files import service as files
+from app.files.storage import Storage
 from app.follows import service as follows
 from app.follows.models import UserFollow
 from app.groups import service as groups
 from app.groups.schemas import GroupCreate
 from app.notifications.models import Notification, NotificationKind
 from app.posts import service as posts
-from app.posts.models import Comment, Post, Reaction
+from app.posts.models import Comment, Post, PostKind, Reaction
 from app.posts.schemas import CommentCreate, PostCreate
 from app.users import service as users
 from app.users.models import Role, User
@@ -43,6 +46,7 @@ POSTS_PER_TRANSACTION = 100
 async def seed(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
+    storage: Storage,
     progress: Callable[[str], None] = print,
 ) -> list[DemoLogin]:
     """Fill an empty database with the Northwind demo; do nothing if it is already there."""
@@ -69,7 +73,9 @@ async def seed(
     password_hash = await hash_password(DEMO_PASSWORD)
     people, customers = await _setup(sessionmaker, story, now, password_hash, progress)
     viewers = await _follow(sessionmaker, plan, people, customers, now, progress)
+    await _files(sessionmaker, storage, plan, people, progress)
     await _timeline(sessionmaker, plan, people, viewers, progress)
+    await judging.judge(sessionmaker, storage, story.judged, people, viewers, now, progress)
     await _finish(sessionmaker, people, story.parts.admin, password_hash, now)
     progress(f"seeding: done in {time.perf_counter() - started:.1f} s")
     return logins
@@ -193,6 +199,41 @@ async def _follow(
     return {handle: by_id[user.id] for handle, user in people.items()}
 
 
+async def _bytes(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def _files(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    storage: Storage,
+    plan: Plan,
+    people: dict[str, User],
+    progress: Callable[[str], None],
+) -> None:
+    """Marketing's assets come with their files: each a one-page PDF, every other one a
+    cover image too, uploaded by the post's author as the composer would."""
+    count = 0
+    collateral = [p for p in plan.posts if p.kind is PostKind.collateral and p.collateral]
+    for number, post in enumerate(collateral):
+        title = post.title or "Northwind collateral"
+        stage = str(post.collateral["stage"]) if post.collateral else "awareness"
+        made = [(f"{slugify(title)}.pdf", assets.one_pager(title, post.body))]
+        if number % 2 == 0:
+            made.append((f"{slugify(title)}-cover.png", assets.cover(title, stage)))
+        for name, data in made:
+            stored = await files.upload(
+                sessionmaker,
+                storage,
+                uploader=people[post.author],
+                name=name,
+                chunks=_bytes(data),
+                max_bytes=len(data),
+            )
+            post.attachments.append(stored.id)
+            count += 1
+    progress(f"seeding: {count} files on {len(collateral)} assets")
+
+
 _POST, _COMMENT, _REACTION = 0, 1, 2
 
 
@@ -234,7 +275,14 @@ async def _timeline(
                         session,
                         author=people[p.author],
                         viewer=viewers[p.author],
-                        data=PostCreate(kind=p.kind, title=p.title, body=p.body, group=p.group),
+                        data=PostCreate(
+                            kind=p.kind,
+                            title=p.title,
+                            body=p.body,
+                            group=p.group,
+                            collateral=p.collateral,
+                            attachments=p.attachments,
+                        ),
                     )
                     post = await session.get_one(Post, read.id)  # in the identity map
                     created[index] = post

@@ -27,7 +27,7 @@ async def _read(
 ) -> list[PostRead]:
     statement = repository.page_statement(feed, dialect_name(session))
     return await posts.read_page(
-        session, statement, repository.values(viewer, after=after, n=n, **params)
+        session, viewer, statement, repository.values(viewer, after=after, n=n, **params)
     )
 
 
@@ -73,7 +73,7 @@ async def home(session: AsyncSession, viewer: Viewer, page: PageParams) -> FeedP
             ids = await repository.followed_ids(
                 session, viewer, after=below, n=n - len(found), visible=viewer.post_clause()
             )
-            found += await posts.read_posts(session, ids)
+            found += await posts.read_posts(session, viewer, ids)
     return page_of(found, page.limit, key=lambda p: p.id)
 
 

@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.events import SessionRevoked
+from app.collateral.events import CollateralFlagged, CollateralRevised, VerdictGiven
 from app.core import events
 from app.follows.events import Followed, Unfollowed
 from app.notifications.events import NotificationCreated
@@ -34,7 +35,9 @@ LIVE_EVENT_LIMIT = 256 * 1024
 
 
 def _post_data(post: PostRead) -> dict[str, Any]:
-    data: dict[str, Any] = post.model_dump(mode="json")
+    # A collateral post's stats are the reader's own (they count the verdicts each may see):
+    # a client reads them with the card, they are not broadcast.
+    data: dict[str, Any] = post.model_dump(mode="json", exclude={"collateral"})
     if len(orjson.dumps(data)) > LIVE_EVENT_LIMIT:
         data = {k: v for k, v in data.items() if k not in {"body", "body_html"}}
         data["truncated"] = True
@@ -122,6 +125,15 @@ async def reaction_changed(session: AsyncSession, event: ReactionChanged) -> Non
             session, post_id=event.post_id, author_id=event.post_author_id
         ),
         seen_by=event.visibility.as_dict(),
+    )
+
+
+@on(VerdictGiven, CollateralFlagged, CollateralRevised)
+async def collateral_changed(
+    session: AsyncSession, event: VerdictGiven | CollateralFlagged | CollateralRevised
+) -> None:
+    await outbox.collateral_changed(
+        session, post_id=event.post_id, seen_by=event.visibility.as_dict()
     )
 
 

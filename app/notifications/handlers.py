@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.collateral.events import CollateralFlagged, CollateralRevised
 from app.core import events
 from app.follows.events import Followed, Target
 from app.notifications.models import NotificationKind
@@ -77,3 +78,25 @@ async def followed(session: AsyncSession, event: Followed) -> None:
             actor_id=event.follower_id,
             targets=[(event.target_id, NotificationKind.follow)],
         )
+
+
+@on(CollateralFlagged)
+async def collateral_flagged(session: AsyncSession, event: CollateralFlagged) -> None:
+    await notify(
+        session,
+        actor_id=event.actor_id,
+        targets=[(event.author_id, NotificationKind.collateral_flagged)],
+        post_id=event.post_id,
+        visibility=event.visibility,
+    )
+
+
+@on(CollateralRevised)
+async def collateral_revised(session: AsyncSession, event: CollateralRevised) -> None:
+    await notify(
+        session,
+        actor_id=event.actor_id,
+        targets=[(u, NotificationKind.collateral_updated) for u in event.judge_ids],
+        post_id=event.post_id,
+        visibility=event.visibility,
+    )

@@ -16,6 +16,8 @@ class NotificationKind(StrEnum):
     reaction = "reaction"
     follow = "follow"
     account_post = "account_post"
+    collateral_flagged = "collateral_flagged"
+    collateral_updated = "collateral_updated"
 
 
 class Notification(CreatedAt, Base):
@@ -24,7 +26,7 @@ class Notification(CreatedAt, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, 16))
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, 32))
     actor_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )

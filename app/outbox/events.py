@@ -30,6 +30,9 @@ POST_UPDATED = "post.updated"
 POST_DELETED = "post.deleted"
 COMMENT_CREATED = "comment.created"
 REACTION_CHANGED = "reaction.changed"
+# A collateral post's verdicts, status or version changed: open pages re-read its stats
+# (which count what each reader may see, so they are not in the event).
+COLLATERAL_CHANGED = "collateral.changed"
 NOTIFICATION_CREATED = "notification.created"
 # Internal: they change what open connections listen to, and are never sent to a client.
 SUBSCRIPTIONS_CHANGED = "subscriptions.changed"
@@ -42,6 +45,7 @@ CLIENT_TYPES = frozenset(
         POST_DELETED,
         COMMENT_CREATED,
         REACTION_CHANGED,
+        COLLATERAL_CHANGED,
         NOTIFICATION_CREATED,
     }
 )
@@ -113,6 +117,19 @@ async def thread_activity(
     """A comment or a reaction: to the post's author and commenters, and whoever has it open."""
     channels = [post(post_id), *(user(u) for u in participant_ids)]
     await outbox.emit(session, type=type, data=data, channels=channels, visibility=seen_by)
+
+
+async def collateral_changed(
+    session: AsyncSession, *, post_id: int, seen_by: dict[str, Any] | None
+) -> None:
+    """To whoever has the collateral post open."""
+    await outbox.emit(
+        session,
+        type=COLLATERAL_CHANGED,
+        data={"post_id": post_id},
+        channels=[post(post_id)],
+        visibility=seen_by,
+    )
 
 
 async def notification_created(

@@ -8,6 +8,7 @@ none of them (`app/handlers.py` subscribes them).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.core.events import DomainEvent
 from app.posts.models import ReactionKind
@@ -35,6 +36,8 @@ class PostCreated(DomainEvent):
     mention_ids: tuple[int, ...]
     # The owners of the tagged accounts (told about a new post on their account).
     account_owner_ids: tuple[int, ...]
+    # A collateral post's catalogue data, as given (its domain checks it).
+    collateral: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,8 @@ class PostUpdated(DomainEvent):
     # Whether the body or the list of attachments (ids, in order) changed: what a reader
     # reads, as opposed to the title or the tags.
     content_changed: bool
+    # A collateral post's catalogue data, as given with the edit (None: unchanged).
+    collateral: dict[str, Any] | None = None
 
     @property
     def relinked(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
@@ -17,7 +17,7 @@ from app.core.types import PathId
 from app.files.deps import FileStorage
 from app.groups import service as groups
 from app.posts import service
-from app.posts.models import Post, ReactionKind
+from app.posts.models import Post, PostKind, ReactionKind
 from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostUpdate
 from app.web.context import Page, PageContext, safe_next, see_other
 from app.web.templating import KIND_LABELS, PAGE_HEADERS
@@ -36,6 +36,17 @@ def _slugs(text: str) -> list[str]:
 
 async def _visible(ctx: PageContext, post_id: int) -> Post:
     return await service.get_visible(ctx.session, ctx.viewer, post_id)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in (part.strip() for part in text.split(",")) if w]
+
+
+def _collateral(kind: str, stage: str, audience: str, industries: str) -> dict[str, Any] | None:
+    """A collateral post's catalogue data from the form (its domain checks it)."""
+    if kind != PostKind.collateral.value:
+        return None
+    return {"stage": stage, "audience": _words(audience), "industries": _words(industries)}
 
 
 def _form_error(exc: ValidationError) -> Invalid:
@@ -66,6 +77,9 @@ async def create_post(
     group: ShortField = "",
     next: ShortField = "",
     attachments: AttachmentsField = [],  # noqa: B006 (FastAPI copies defaults)
+    collateral_stage: ShortField = "",
+    collateral_audience: ShortField = "",
+    collateral_industries: ShortField = "",
 ) -> Response:
     try:
         data = PostCreate(
@@ -75,6 +89,9 @@ async def create_post(
             accounts=_slugs(accounts),
             group=group or None,
             attachments=attachments,
+            collateral=_collateral(
+                kind, collateral_stage, collateral_audience, collateral_industries
+            ),
         )
     except ValidationError as exc:
         raise _form_error(exc) from exc
@@ -91,7 +108,7 @@ async def preview(_principal: Principal, body: BodyField = "") -> HTMLResponse:
 @router.get("/posts/{post_id}")
 async def post_page(post_id: PathId, ctx: Page) -> Response:
     post = await _visible(ctx, post_id)
-    shape = await service.read_one(ctx.session, post.id)
+    shape = await service.read_one(ctx.session, ctx.viewer, post.id)
     newest, _ = await service.list_comments(
         ctx.session, post=post, page=PageParams(limit=MAX_LIMIT, cursor=None)
     )
@@ -114,7 +131,7 @@ async def post_page(post_id: PathId, ctx: Page) -> Response:
 async def post_card(post_id: PathId, ctx: Page) -> Response:
     """One feed card, for the live stream's "new posts" bar (same check as the post page)."""
     post = await _visible(ctx, post_id)
-    shape = await service.read_one(ctx.session, post.id)
+    shape = await service.read_one(ctx.session, ctx.viewer, post.id)
     reacted = await service.reacted_kinds(ctx.session, ctx.user.id, [post.id])
     return ctx.render("_post_card.html", post=shape, reacted=reacted)
 
@@ -132,17 +149,30 @@ async def edit_page(post_id: PathId, ctx: Page) -> Response:
     post = await _visible(ctx, post_id)
     if post.author_id != ctx.user.id:
         raise NotFound("No such post.")
-    shape = await service.read_one(ctx.session, post.id)
+    shape = await service.read_one(ctx.session, ctx.viewer, post.id)
     return ctx.render("posts/editor.html", post=shape, kind=shape.kind.value)
 
 
 @router.post("/posts/{post_id}/edit")
 async def edit_post(
-    post_id: PathId, ctx: Page, storage: FileStorage, body: BodyField = "", title: ShortField = ""
+    post_id: PathId,
+    ctx: Page,
+    storage: FileStorage,
+    body: BodyField = "",
+    title: ShortField = "",
+    collateral_stage: ShortField = "",
+    collateral_audience: ShortField = "",
+    collateral_industries: ShortField = "",
 ) -> Response:
     post = await _visible(ctx, post_id)
     try:
-        data = PostUpdate(title=title or None, body=body)
+        data = PostUpdate(
+            title=title or None,
+            body=body,
+            collateral=_collateral(
+                post.kind.value, collateral_stage, collateral_audience, collateral_industries
+            ),
+        )
     except ValidationError as exc:
         raise _form_error(exc) from exc
     await service.update_post(

@@ -32,8 +32,8 @@ async def create_post(
 
 
 @router.get("/{post_id}")
-async def get_post(post: VisiblePost, session: DbSession) -> PostRead:
-    return await service.read_one(session, post.id)
+async def get_post(post: VisiblePost, session: DbSession, viewer: CurrentViewer) -> PostRead:
+    return await service.read_one(session, viewer, post.id)
 
 
 @router.patch("/{post_id}")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -21,6 +21,16 @@ SlugList = Annotated[list[Name], Field(max_length=20)]
 MAX_ATTACHMENTS = 10
 # File ids from POST /api/v1/files, in the order the post shows them.
 Attachments = Annotated[list[DbId], Field(max_length=MAX_ATTACHMENTS)]
+# A collateral post's catalogue data, checked by the collateral domain (posts do not know
+# it): `{stage, audience, industries}`, and `status` on an edit.
+CollateralDetails = Annotated[
+    dict[str, Any],
+    Field(
+        max_length=8,
+        description="Only for a collateral post: {stage, audience: [str], industries: [str]}, "
+        "and on an edit also status (active, needs_revision, retired).",
+    ),
+]
 
 
 class PostCreate(RequestModel):
@@ -31,6 +41,7 @@ class PostCreate(RequestModel):
     topics: SlugList = Field(default_factory=list)
     group: Name | None = None
     attachments: Attachments = Field(default_factory=list)
+    collateral: CollateralDetails | None = None
 
 
 class PostUpdate(RequestModel):
@@ -40,6 +51,7 @@ class PostUpdate(RequestModel):
     topics: SlugList | None = None
     # Given: the post's attachments become these; omitted: they stay.
     attachments: Attachments | None = None
+    collateral: CollateralDetails | None = None
 
 
 class AuthorRead(BaseModel):
@@ -65,6 +77,9 @@ class PostRead(BaseModel):
     comment_count: int
     reactions: dict[str, int]
     attachments: list[FileRef]
+    # A collateral post's {stage, audience, industries, status, version, stats}, the stats
+    # counting the verdicts the reader may see (added by the collateral domain).
+    collateral: dict[str, Any] | None = None
 
 
 class CommentCreate(RequestModel):

@@ -25,7 +25,7 @@ from app.files.models import File
 from app.files.storage import Storage
 from app.groups import service as groups
 from app.groups.models import Group
-from app.posts import read, repository
+from app.posts import extensions, read, repository
 from app.posts.events import (
     CommentAdded,
     PostCreated,
@@ -65,6 +65,11 @@ def _check_links(*, accounts: int, topics: int, mentions: int, field: str) -> No
                 field=field,
                 code=f"too_many_{what}",
             )
+
+
+def _check_details(kind: PostKind, collateral: dict[str, Any] | None) -> None:
+    if collateral is not None and kind is not PostKind.collateral:
+        raise Invalid("Only a collateral post has collateral details.", field="body.collateral")
 
 
 def _check_text(kind: PostKind, title: str | None, body: str) -> None:
@@ -150,7 +155,8 @@ async def _link(
     )
 
 
-async def _visibility(session: AsyncSession, post: Post) -> PostVisibility:
+async def visibility_of(session: AsyncSession, post: Post) -> PostVisibility:
+    """Who may see the post, as the live events and notifications carry it."""
     return PostVisibility.of(
         group_id=post.group_id,
         group_private=post.group_private,
@@ -177,6 +183,7 @@ async def create(
     """Publish a post and link what it references; returns the post in its API shape (built
     from what was written, not read back)."""
     _check_text(data.kind, data.title, data.body)
+    _check_details(data.kind, data.collateral)
     attachments = await _attachments(session, viewer, data.attachments)
     refs = references(data.body)
     _check_links(accounts=0, topics=0, mentions=len(refs.mentions), field="body.body")
@@ -216,8 +223,11 @@ async def create(
             post=shape,
             mention_ids=tuple(u.id for u in mentioned),
             account_owner_ids=tuple(a.owner_id for a in tagged if a.owner_id),
+            collateral=data.collateral,
         ),
     )
+    # What the other domains add to the shape (a collateral post's details, just written).
+    [shape] = await extensions.apply(session, viewer, [shape.model_copy()])
     return shape
 
 
@@ -238,6 +248,7 @@ async def update_post(
     title = data.title if "title" in data.model_fields_set else post.title
     body = data.body if data.body is not None else post.body
     _check_text(kind, title, body)
+    _check_details(kind, data.collateral)
     old_refs, new_refs = references(post.body), references(body)
     _check_links(accounts=0, topics=0, mentions=len(new_refs.mentions), field="body.body")
     account_ids, topic_ids, mention_ids = await repository.link_ids(session, post.id)
@@ -278,7 +289,7 @@ async def update_post(
         await repository.attach(session, post.id, wanted)
         await _delete_unused_files(session, storage, set(attached) - set(wanted))
     await session.flush()
-    shape = await read_one(session, post.id)
+    shape = await read_one(session, viewer, post.id)
     await events.publish(
         session,
         PostUpdated(
@@ -288,8 +299,12 @@ async def update_post(
             actor_id=actor.id,
             new_mention_ids=tuple(u.id for u in mentioned if u.id not in mention_ids),
             content_changed=content_changed,
+            collateral=data.collateral,
         ),
     )
+    if data.collateral is not None or (content_changed and kind is PostKind.collateral):
+        # The reactors changed what the shape shows (a new version, a new status).
+        return await read_one(session, viewer, post.id)
     return shape
 
 
@@ -305,7 +320,7 @@ async def delete_post(session: AsyncSession, *, actor: User, post: Post, storage
         group_id=post.group_id,
         account_ids=frozenset(account_ids),
         topic_ids=frozenset(topic_ids),
-        visibility=await _visibility(session, post),
+        visibility=await visibility_of(session, post),
     )
     attached = await repository.attachment_ids(session, post.id)
     await repository.delete_post(session, post.id)
@@ -356,7 +371,7 @@ async def add_comment(
             post_author_id=post.author_id,
             parent_author_id=parent.author_id if parent else None,
             mention_ids=tuple(u.id for u in mentioned),
-            visibility=await _visibility(session, post),
+            visibility=await visibility_of(session, post),
         ),
     )
     return shape
@@ -408,7 +423,7 @@ async def _reaction_changed(
             kind=kind,
             added=added,
             reactions=await repository.reaction_counts(session, post.id),
-            visibility=await _visibility(session, post),
+            visibility=await visibility_of(session, post),
         ),
     )
 
@@ -428,17 +443,18 @@ async def find_visible(session: AsyncSession, viewer: Viewer, post_id: int) -> P
     return await repository.visible_post(session, viewer, post_id)
 
 
-async def read_one(session: AsyncSession, post_id: int) -> PostRead:
-    [shape] = await read_posts(session, [post_id])
+async def read_one(session: AsyncSession, viewer: Viewer, post_id: int) -> PostRead:
+    [shape] = await read_posts(session, viewer, [post_id])
     return shape
 
 
-async def read_posts(session: AsyncSession, ids: list[int]) -> list[PostRead]:
-    """API shapes for the posts `ids`, in that order, in one query whatever their number."""
+async def read_posts(session: AsyncSession, viewer: Viewer, ids: list[int]) -> list[PostRead]:
+    """API shapes for the posts `ids`, in that order, in one query whatever their number
+    (and what the registered readers add for `viewer`: `app.posts.extensions`)."""
     if not ids:
         return []
     by_id = {r.id: read.post_from_row(r) for r in await repository.rows_by_ids(session, ids)}
-    return [by_id[i] for i in ids if i in by_id]
+    return await extensions.apply(session, viewer, [by_id[i] for i in ids if i in by_id])
 
 
 def hydrated(ids: Select[Any], dialect: str) -> PostRows:
@@ -448,12 +464,13 @@ def hydrated(ids: Select[Any], dialect: str) -> PostRows:
 
 
 async def read_page(
-    session: AsyncSession, statement: PostRows, params: dict[str, Any]
+    session: AsyncSession, viewer: Viewer, statement: PostRows, params: dict[str, Any]
 ) -> list[PostRead]:
     """API shapes from a `hydrated` statement, in its order (newest first)."""
-    return [
+    shapes = [
         read.post_from_row(r) for r in await repository.hydrated_rows(session, statement, params)
     ]
+    return await extensions.apply(session, viewer, shapes)
 
 
 async def participant_ids(session: AsyncSession, *, post_id: int, author_id: int) -> set[int]:

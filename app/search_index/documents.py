@@ -21,8 +21,9 @@ from sqlalchemy import Executable, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
+from app.collateral.models import Collateral, CollateralTag, TagKind
 from app.core.db import dialect_name, in_ids
-from app.posts.models import Comment, Post, PostAccount, PostTopic
+from app.posts.models import Comment, Post, PostAccount, PostKind, PostTopic
 from app.topics.models import Topic
 from app.users.models import User
 from app.visibility import account_key, group_key
@@ -70,6 +71,12 @@ def _statements(dialect: str) -> dict[str, Executable]:
         .join(Topic, Topic.id == PostTopic.topic_id)
         .where(in_ids(PostTopic.post_id, dialect))
         .order_by(Topic.name),
+        "collateral": select(Collateral.post_id, Collateral.stage).where(
+            in_ids(Collateral.post_id, dialect)
+        ),
+        "collateral_tags": select(
+            CollateralTag.post_id, CollateralTag.kind, CollateralTag.value
+        ).where(in_ids(CollateralTag.post_id, dialect)),
         "comment_ids": select(Comment.id).where(in_ids(Comment.post_id, dialect)),
         "comments": select(
             Comment.id,
@@ -99,6 +106,7 @@ async def posts(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[str
     topics: dict[int, list[str]] = defaultdict(list)
     for post_id, name in await _rows(session, "topics", post_ids):
         topics[post_id].append(name)
+    catalogue = await _catalogue(session, [r.id for r in found if r.kind == PostKind.collateral])
     docs: dict[int, dict[str, Any]] = {}
     for r in found:
         tagged = accounts[r.id]
@@ -118,8 +126,28 @@ async def posts(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[str
             "group_id": r.group_id,
             "created_at": unix(r.created_at),
             "restricted_by": sorted(restricted),
+            **catalogue.get(r.id, _NOT_COLLATERAL),
         }
     return docs
+
+
+_NOT_COLLATERAL: dict[str, list[str]] = {"stage": [], "industries": [], "audience": []}
+
+
+async def _catalogue(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """Collateral posts' stage, industries and audience, lower-cased (filters match any
+    case)."""
+    if not ids:
+        return {}
+    found: dict[int, dict[str, list[str]]] = {
+        i: {"stage": [], "industries": [], "audience": []} for i in ids
+    }
+    for post_id, stage in await _rows(session, "collateral", ids):
+        found[post_id]["stage"] = [stage.value]
+    field = {TagKind.industry: "industries", TagKind.audience: "audience"}
+    for post_id, kind, value in await _rows(session, "collateral_tags", ids):
+        found[post_id][field[kind]].append(value.lower())
+    return found
 
 
 async def comment_ids_of_posts(session: AsyncSession, post_ids: Sequence[int]) -> list[int]:

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.auth.deps import CurrentViewer
+from app.collateral.models import Stage
 from app.core.deps import AppSettings, DbSession
 from app.core.types import OneLine
 from app.posts.models import PostKind
@@ -38,6 +39,9 @@ async def search(
     author: Annotated[str | None, OneLine] = None,
     topic: Annotated[str | None, OneLine] = None,
     kind: PostKind | None = None,
+    stage: Stage | None = None,
+    industry: Annotated[str | None, Query(max_length=64), OneLine] = None,
+    audience: Annotated[str | None, Query(max_length=64), OneLine] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     cursor: Annotated[str | None, OneLine] = None,
@@ -53,6 +57,9 @@ async def search(
         author=author,
         topic=topic,
         kind=kind.value if kind else None,
+        stage=stage.value if stage else None,
+        industry=industry,
+        audience=audience,
         since=since,
         until=until,
         cursor=cursor,

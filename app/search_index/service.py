@@ -56,6 +56,9 @@ class SearchParams:
     author: str | None = None
     topic: str | None = None
     kind: str | None = None
+    stage: str | None = None
+    industry: str | None = None
+    audience: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     cursor: str | None = None
@@ -77,6 +80,9 @@ def _filters(params: SearchParams) -> dict[str, Any]:
         "author": params.author.strip().lstrip("@") if params.author else None,
         "topic": params.topic.strip().lstrip("#").lower() if params.topic else None,
         "kind": params.kind,
+        "stage": params.stage,
+        "industry": params.industry.strip().lower() if params.industry else None,
+        "audience": params.audience.strip().lower() if params.audience else None,
         "since": _unix(params.since),
         "until": _unix(params.until),
     }

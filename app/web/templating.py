@@ -63,6 +63,44 @@ KIND_LABELS = {
     PostKind.question.value: "Question",
     PostKind.collateral.value: "Collateral",
 }
+# How a collateral post's words read on the pages (the API keeps the values).
+COLLATERAL_LABELS = {
+    "stages": {
+        "awareness": "Awareness",
+        "consideration": "Consideration",
+        "decision": "Decision",
+        "post_sale": "Post-sale",
+    },
+    "statuses": {
+        "active": "Active",
+        "needs_revision": "Needs revision",
+        "retired": "Retired",
+    },
+    "verdicts": {
+        "helped": "Helped",
+        "neutral": "Neutral",
+        "hurt": "Hurt the deal",
+        "not_used": "Not used",
+    },
+    "reasons": {
+        "outdated": "Outdated",
+        "wrong_audience": "Wrong audience",
+        "inaccurate": "Inaccurate",
+        "too_long": "Too long",
+        "missing_proof": "Missing proof",
+        "missing_pricing": "Missing pricing",
+        "other": "Other",
+    },
+    "deal_stages": {
+        "prospecting": "Prospecting",
+        "discovery": "Discovery",
+        "evaluation": "Evaluation",
+        "proposal": "Proposal",
+        "negotiation": "Negotiation",
+        "closed_won": "Closed won",
+        "closed_lost": "Closed lost",
+    },
+}
 WORDS_PER_MINUTE = 220
 _WORD = re.compile(r"\w+")
 
@@ -143,6 +181,7 @@ templates.env.filters.update(
 templates.env.globals["departments"] = list(DEPARTMENT_LABELS.items())
 templates.env.globals["kinds"] = KIND_LABELS
 templates.env.globals["image_types"] = IMAGE_TYPES
+templates.env.globals["collateral_labels"] = COLLATERAL_LABELS
 
 
 def render(

@@ -102,7 +102,7 @@ class AppServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-        _wait_until(self._ready, f"uvicorn on port {self.port}")
+        _start_or_stop(self.process, self._ready, f"uvicorn on port {self.port}")
         return self
 
     def _ready(self) -> bool:
@@ -116,6 +116,17 @@ class AppServer:
 
     def stop(self) -> None:
         _stop(self.process)
+
+
+def _start_or_stop(process: subprocess.Popen[bytes], ready: Any, what: str) -> None:
+    """Wait until `ready()`; a process that does not get there is stopped, not left behind
+    (a leaked server polls its outbox for ever, and on a loaded machine the next ones then
+    fail to start too)."""
+    try:
+        _wait_until(ready, what)
+    except BaseException:
+        _stop(process)
+        raise
 
 
 def _stop(process: subprocess.Popen[bytes] | None) -> None:
@@ -167,7 +178,7 @@ class WorkerProcess:
             stdout=self.log_path.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        _wait_until(self._ready, "tandem worker")
+        _start_or_stop(self.process, self._ready, "tandem worker")
         return self
 
     def _ready(self) -> bool:

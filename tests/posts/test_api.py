@@ -69,7 +69,8 @@ def account_slugs(post: dict[str, Any]) -> list[str]:
 async def test_every_kind_of_post_is_created(
     client: httpx.AsyncClient, crew: Crew, kind: str
 ) -> None:
-    post = await make_post(client, crew.sam, "Some *text*", kind=kind, title="A title")
+    details = {"collateral": {"stage": "decision"}} if kind == "collateral" else {}
+    post = await make_post(client, crew.sam, "Some *text*", kind=kind, title="A title", **details)
     assert post["kind"] == kind
     assert post["title"] == "A title"
     assert post["author"] == {

@@ -74,7 +74,9 @@ async def test_filters_by_department_account_kind_and_author(
     )
     await make_account(client, rep, "Acme", slug="acme")
     by_rep = await make_post(client, rep, "pricing talk with $acme")
-    by_marketer = await make_post(client, marketer, "pricing campaign", kind="collateral")
+    by_marketer = await make_post(
+        client, marketer, "pricing campaign", kind="collateral", collateral={"stage": "decision"}
+    )
     await reindex(app)
     both = await search(client, rep, q="pricing")
     assert sorted(ids(both)) == sorted([by_rep["id"], by_marketer["id"]])
@@ -87,6 +89,51 @@ async def test_filters_by_department_account_kind_and_author(
     assert ids(await search(client, rep, q="pricing", author="rep")) == [by_rep["id"]]
     # A filter alone browses (newest first).
     assert ids(await search(client, rep, account="acme")) == [by_rep["id"]]
+
+
+async def test_collateral_is_filtered_by_stage_industry_and_audience(
+    app: FastAPI, client: httpx.AsyncClient, engine: SearchBackend
+) -> None:
+    marketer = await make_user(app, "mkt")
+    deck = await make_post(
+        client,
+        marketer,
+        "Pricing deck for retail buyers",
+        kind="collateral",
+        title="Retail pricing",
+        collateral={"stage": "decision", "industries": ["Retail"], "audience": ["CFO"]},
+    )
+    guide = await make_post(
+        client,
+        marketer,
+        "Pricing guide for banks",
+        kind="collateral",
+        collateral={"stage": "awareness", "industries": ["Banking"], "audience": ["CFO", "CIO"]},
+    )
+    note = await make_post(client, marketer, "Pricing call notes")
+    await reindex(app)
+    assert sorted(ids(await search(client, marketer, q="pricing"))) == sorted(
+        [deck["id"], guide["id"], note["id"]]
+    )
+    assert ids(await search(client, marketer, q="pricing", stage="decision")) == [deck["id"]]
+    assert ids(await search(client, marketer, q="pricing", industry="retail")) == [deck["id"]]
+    assert ids(await search(client, marketer, industry="Banking")) == [guide["id"]]
+    cfo = await search(client, marketer, q="pricing", audience="CFO")
+    assert sorted(ids(cfo)) == sorted([deck["id"], guide["id"]])
+    # Re-catalogued: the index follows.
+    await api(
+        client,
+        marketer,
+        "PATCH",
+        f"/api/v1/posts/{guide['id']}",
+        200,
+        json={"collateral": {"stage": "decision"}},
+    )
+    await reindex(app)
+    decided = await search(client, marketer, q="pricing", stage="decision")
+    assert sorted(ids(decided)) == sorted([deck["id"], guide["id"]])
+    await search(client, marketer, 422, q="pricing", stage="someday")
+    await search(client, marketer, 422, q="pricing", type="user", stage="decision")
 
 
 async def test_outsider_never_sees_private_group_posts_or_comments_and_a_new_member_does(

@@ -1,7 +1,9 @@
 // Wires each behaviour to the elements that ask for it through data attributes.
 import { enhanceAttachments } from "./attachments.js";
 import { enhanceAutocomplete } from "./autocomplete.js";
+import { enhanceCollateralPanel } from "./collateral-panel.js";
 import { enhanceConfirm } from "./confirm.js";
+import { enhanceKindFields } from "./kind-fields.js";
 import { startLive } from "./live.js";
 import { enhanceLiveBell } from "./live-bell.js";
 import { enhanceLiveFeed } from "./live-feed.js";
@@ -15,6 +17,7 @@ export function enhance(root) {
   root.querySelectorAll("[data-autocomplete]").forEach(enhanceAutocomplete);
   root.querySelectorAll("[data-confirm]").forEach(enhanceConfirm);
   root.querySelectorAll("[data-editor]").forEach(enhancePreview);
+  root.querySelectorAll("[data-kind-select]").forEach(enhanceKindFields);
   enhanceReactions(root);
 }
 
@@ -26,5 +29,6 @@ enhanceLoadMore(document, enhance);
 document.querySelectorAll("[data-live-feed]").forEach((feed) => enhanceLiveFeed(feed, enhance));
 document.querySelectorAll("[data-live-post]").forEach((post) => enhanceLivePost(post, enhance));
 document.querySelectorAll("[data-unread-count]").forEach(enhanceLiveBell);
+document.querySelectorAll("[data-collateral-panel]").forEach(enhanceCollateralPanel);
 followReactions();
 startLive();

@@ -154,6 +154,14 @@ def _reply(
             post=post,
             data=CommentCreate(body=text),
         )
-        await session.execute(update(Comment).where(Comment.id == comment.id).values(created_at=at))
+        # Comments are dated in the order of their ids (threads page by id): never before
+        # the last one the timeline wrote.
+        latest = await session.scalar(
+            select(func.max(Comment.created_at)).where(Comment.id < comment.id)
+        )
+        when = max(at, latest + timedelta(seconds=1)) if latest else at
+        await session.execute(
+            update(Comment).where(Comment.id == comment.id).values(created_at=when)
+        )
 
     return write

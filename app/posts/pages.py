@@ -163,6 +163,8 @@ async def edit_post(
     collateral_stage: ShortField = "",
     collateral_audience: ShortField = "",
     collateral_industries: ShortField = "",
+    attachments: AttachmentsField = [],  # noqa: B006 (FastAPI copies defaults)
+    attachments_given: ShortField = "",
 ) -> Response:
     post = await _visible(ctx, post_id)
     try:
@@ -172,6 +174,8 @@ async def edit_post(
             collateral=_collateral(
                 post.kind.value, collateral_stage, collateral_audience, collateral_industries
             ),
+            # The editor lists the post's files: what it sends is the new list.
+            attachments=attachments if attachments_given else None,
         )
     except ValidationError as exc:
         raise _form_error(exc) from exc

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.browser.conftest import World
+from tests.files import samples
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -35,10 +36,19 @@ def test_an_asset_is_judged_on_an_account_flagged_and_revised(
     nina.get_by_label("Text").fill("One page on editions and multi-year terms for $acme.")
     nina.locator("select[name=collateral_stage]").select_option("decision")
     nina.locator("input[name=collateral_audience]").fill("CFO, Procurement")
+    nina.locator("[data-attach-input]").set_input_files(
+        [
+            {"name": "pricing.pdf", "mimeType": "application/pdf", "buffer": samples.pdf()},
+            {"name": "cover.png", "mimeType": "image/png", "buffer": samples.png()},
+        ]
+    )
+    expect(nina.locator(".upload--done")).to_have_count(2, timeout=LIVE)
     nina.get_by_role("button", name="Publish").click()
     expect(nina.locator("[data-collateral-panel]")).to_be_visible()
     post_id = int(re.search(r"/posts/(\d+)", nina.url).group(1))  # type: ignore[union-attr]
     expect(nina.locator(".collateral-line")).to_contain_text("Decision")
+    expect(nina.locator(".attachment--image img")).to_have_count(1)
+    expect(nina.locator(".attachment--file")).to_contain_text("pricing.pdf")
 
     # Sam, on Acme's Collateral tab: not used, missing pricing.
     sam = tab("sam").page
@@ -78,12 +88,19 @@ def test_an_asset_is_judged_on_an_account_flagged_and_revised(
     nina.goto("/notifications")
     expect(nina.get_by_text("your asset needs revision").first).to_be_visible()
 
-    # A new version, from the edit page: Sam is told.
+    # A new version, from the edit page (the new PDF replaces the old): Sam is told.
     nina.goto(f"/posts/{post_id}/edit")
     nina.get_by_label("Text").fill(
         "One page on editions, multi-year terms and the 2027 price list for $acme."
     )
+    nina.get_by_role("button", name="Remove pricing.pdf").click()
+    nina.locator("[data-attach-input]").set_input_files(
+        [{"name": "pricing-2027.pdf", "mimeType": "application/pdf", "buffer": samples.pdf()}]
+    )
+    expect(nina.locator(".upload--done")).to_have_count(2, timeout=LIVE)
     nina.get_by_role("button", name="Save").click()
+    expect(nina.locator(".attachment--file")).to_contain_text("pricing-2027.pdf")
+    expect(nina.locator(".attachment--file")).not_to_contain_text("pricing.pdf ")
     expect(nina.locator(".collateral-line")).to_contain_text("v2")
     expect(nina.locator(".collateral-line")).to_contain_text("Active")
     sam.goto("/notifications")

@@ -124,6 +124,11 @@ export function enhanceAttachments(box) {
     request.send(body);
   }
 
+  // An edit lists the post's files first: removing one drops its field.
+  list.querySelectorAll(".upload--done").forEach((item) => {
+    item.querySelector(".upload__remove")?.addEventListener("click", () => item.remove());
+  });
+
   input.addEventListener("change", () => {
     [...input.files].forEach(add);
     input.value = "";

@@ -42,6 +42,8 @@ TABLES = (
     "collateral",
     "collateral_tag",
     "verdict",
+    "file",
+    "post_attachment",
     "comment",
     "reaction",
     "notification",

@@ -230,6 +230,10 @@ class Generator:
         self.reaction_rows: list[tuple[int, int, str]] = []
         # Collateral posts and when they were written (their catalogue rows and verdicts).
         self.collateral_posts: list[tuple[int, datetime]] = []
+        # Posts that carry a file: (post id, author, when); every collateral post and 2% of
+        # the others, chosen from their own random stream.
+        self.attached_posts: list[tuple[int, int, datetime]] = []
+        self.attach_rng = random.Random(plan.seed + 8)
 
     async def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         bar = Progress(table, len(rows))
@@ -447,6 +451,8 @@ class Generator:
                 title = f"Notes {pid}" if kind in ("blog", "win_story", "collateral") else None
                 if kind == "collateral":
                     self.collateral_posts.append((pid, created))
+                if kind == "collateral" or self.attach_rng.random() < 0.02:
+                    self.attached_posts.append((pid, author, created))
                 row = (pid, kind, title, text, html, author, group_id, private, confidential)
                 posts.append((*row, *counts, created, created))
                 pa += [(pid, a) for a in acc]
@@ -485,6 +491,27 @@ class Generator:
         await self.write("collateral_tag", ["post_id", "kind", "value"], tags)
         columns = "id post_id version user_id account_id verdict reason deal_stage note created_at"
         await self.write("verdict", columns.split(), judged)
+
+    async def attachments(self) -> None:
+        """One file per attached post (rows only: the feed reads the rows, not the bytes); a
+        quarter of them images with a thumbnail, the rest PDFs."""
+        files, links = [], []
+        for number, (pid, author, created) in enumerate(self.attached_posts, 1):
+            image = number % 4 == 0
+            name, kind = (
+                ("whiteboard.png", "image/png") if image else ("deck.pdf", "application/pdf")
+            )
+            key = f"bench{number:012x}"
+            files.append(
+                (number, author, name, kind, 180_000 + number % 900_000, "0" * 64, key,
+                 f"{key}.thumb" if image else None, created)
+            )  # fmt: skip
+            links.append((pid, number, 0))
+        columns = (
+            "id uploader_id name content_type size sha256 storage_key thumbnail_key created_at"
+        )
+        await self.write("file", columns.split(), files)
+        await self.write("post_attachment", ["post_id", "file_id", "position"], links)
 
     def recent_post(self) -> int:
         """A post id skewed towards recent ones (where conversation happens)."""
@@ -679,6 +706,7 @@ async def load(url: str, plan: Plan) -> dict[str, int]:
         gen.plan_engagement()
         await gen.posts()
         await gen.collateral()
+        await gen.attachments()
         await gen.comments()
         await gen.reactions()
         print("counters, sequences, statistics ...", file=sys.stderr)

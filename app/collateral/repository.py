@@ -10,9 +10,28 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    String,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accounts.models import Account
 from app.collateral.models import (
@@ -25,10 +44,11 @@ from app.collateral.models import (
     VerdictKind,
 )
 from app.collateral.schemas import LibraryFilter
+from app.core.db import dialect_name, in_ids, rows
 from app.core.pagination import PageParams, keyset, page_of
 from app.posts.models import Post, PostKind
 from app.users.models import User
-from app.visibility import Viewer
+from app.visibility import HIDDEN_ACCOUNTS, Viewer
 
 
 async def get(session: AsyncSession, post_id: int) -> Collateral | None:
@@ -53,23 +73,6 @@ async def set_tags(
         await session.execute(insert(CollateralTag), rows)
 
 
-async def tags_of(
-    session: AsyncSession, post_ids: Collection[int]
-) -> dict[int, dict[TagKind, list[str]]]:
-    tags: dict[int, dict[TagKind, list[str]]] = {
-        i: {TagKind.audience: [], TagKind.industry: []} for i in post_ids
-    }
-    if post_ids:
-        found = await session.execute(
-            select(CollateralTag.post_id, CollateralTag.kind, CollateralTag.value)
-            .where(CollateralTag.post_id.in_(post_ids))
-            .order_by(CollateralTag.value)
-        )
-        for post_id, kind, value in found:
-            tags[post_id][kind].append(value)
-    return tags
-
-
 async def all_tags(session: AsyncSession, kind: TagKind) -> list[str]:
     """Every audience (or industry) in the library, for the filters."""
     found = await session.scalars(
@@ -81,12 +84,10 @@ async def all_tags(session: AsyncSession, kind: TagKind) -> list[str]:
 # Verdicts.
 
 
-def _visible_verdict(viewer: Viewer) -> ColumnElement[bool]:
-    """A verdict the viewer may see: on no account, or on an account they may see."""
-    return or_(
-        Verdict.account_id.is_(None),
-        Verdict.account_id.in_(select(Account.id).where(viewer.account_clause())),
-    )
+def _visible_verdict(hidden_accounts: Select[Any]) -> ColumnElement[bool]:
+    """A verdict the viewer may see: on no account, or not on one hidden from them
+    (`Viewer.hidden_accounts()`, or the prebuilt `HIDDEN_ACCOUNTS`)."""
+    return or_(Verdict.account_id.is_(None), Verdict.account_id.not_in(hidden_accounts))
 
 
 async def replace_verdict(session: AsyncSession, verdict: Verdict) -> None:
@@ -143,7 +144,7 @@ def _verdict_rows(viewer: Viewer) -> Select[Verdict, User, Account]:
         select(Verdict, User, Account)
         .join(User, User.id == Verdict.user_id)
         .outerjoin(Account, Account.id == Verdict.account_id)
-        .where(_visible_verdict(viewer))
+        .where(_visible_verdict(viewer.hidden_accounts()))
     )
 
 
@@ -224,20 +225,115 @@ async def counts(
             func.count(),
             func.max(Verdict.created_at),
         )
-        .where(current, _visible_verdict(viewer))
+        .where(current, _visible_verdict(viewer.hidden_accounts()))
         .group_by(Verdict.post_id, Verdict.version, Verdict.verdict, Verdict.reason)
     )
     for post_id, version, verdict, reason, n, latest in await session.execute(stmt):
-        if versions.get(post_id) != version:
-            continue
-        c = result[post_id]
-        c.by_verdict[verdict] = c.by_verdict.get(verdict, 0) + n
-        if reason is not None and verdict is not VerdictKind.helped:
-            c.reasons[reason] = c.reasons.get(reason, 0) + n
-        c.last_verdict_at = max(filter(None, (c.last_verdict_at, latest)), default=None)
-        if verdict is not VerdictKind.not_used:
-            c.last_used_at = max(filter(None, (c.last_used_at, latest)), default=None)
+        if versions.get(post_id) == version:
+            _count(result[post_id], verdict, reason, n, latest)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """A collateral post's row, as the post shapes carry it."""
+
+    stage: str
+    status: str
+    version: int
+    version_at: datetime
+    flagged_reason: str | None
+
+
+_TEXT = String()
+
+
+def _text(column: Any) -> Any:
+    # Plain strings in the union: each part's third and fourth columns are different enums.
+    return type_coerce(column, _TEXT)
+
+
+@cache
+def _details(dialect: str) -> Executable:
+    """The catalogue rows, tags and visible-verdict counts of the posts `ids`, as one
+    statement built once (it runs for every feed page that holds collateral)."""
+
+    def ids(column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+        return in_ids(column, dialect)
+
+    return union_all(
+        select(
+            literal("c"),
+            Collateral.post_id,
+            _text(Collateral.stage),
+            _text(Collateral.status),
+            Collateral.version,
+            _text(Collateral.flagged_reason),
+            Collateral.version_at,
+        ).where(ids(Collateral.post_id)),
+        select(
+            literal("t"),
+            CollateralTag.post_id,
+            _text(CollateralTag.kind),
+            CollateralTag.value,
+            null(),
+            null(),
+            null(),
+        ).where(ids(CollateralTag.post_id)),
+        select(
+            literal("v"),
+            Verdict.post_id,
+            _text(Verdict.verdict),
+            _text(Verdict.reason),
+            func.count(),
+            null(),
+            func.max(Verdict.created_at),
+        )
+        .join(
+            Collateral,
+            and_(Collateral.post_id == Verdict.post_id, Collateral.version == Verdict.version),
+        )
+        .where(ids(Verdict.post_id), _visible_verdict(HIDDEN_ACCOUNTS))
+        .group_by(Verdict.post_id, Verdict.verdict, Verdict.reason),
+    )
+
+
+async def details(
+    session: AsyncSession, viewer: Viewer, post_ids: Collection[int]
+) -> tuple[dict[int, Catalogue], dict[int, dict[TagKind, list[str]]], dict[int, Counts]]:
+    """The posts' catalogue rows, tags and the counts of their current version's verdicts
+    the viewer may see, in one round trip."""
+    if not post_ids:
+        return {}, {}, {}
+    params = {"ids": list(post_ids), **viewer.params()}
+    catalogue: dict[int, Catalogue] = {}
+    tags: dict[int, dict[TagKind, list[str]]] = {}
+    counts: dict[int, Counts] = defaultdict(Counts)
+    for part, post_id, a, b, number, flagged, moment in await rows(
+        session, _details(dialect_name(session)), params
+    ):
+        if part == "c":
+            catalogue[post_id] = Catalogue(a, b, number, moment, flagged)
+        elif part == "t":
+            found = tags.setdefault(post_id, {TagKind.audience: [], TagKind.industry: []})
+            found[TagKind(a)].append(b)
+        else:
+            _count(counts[post_id], VerdictKind(a), Reason(b) if b else None, number, moment)
+    for found in tags.values():
+        for values in found.values():
+            values.sort()
+    return catalogue, tags, counts
+
+
+def _count(
+    c: Counts, verdict: VerdictKind, reason: Reason | None, n: int, latest: datetime
+) -> None:
+    c.by_verdict[verdict] = c.by_verdict.get(verdict, 0) + n
+    if reason is not None and verdict is not VerdictKind.helped:
+        c.reasons[reason] = c.reasons.get(reason, 0) + n
+    c.last_verdict_at = max(filter(None, (c.last_verdict_at, latest)), default=None)
+    if verdict is not VerdictKind.not_used:
+        c.last_used_at = max(filter(None, (c.last_used_at, latest)), default=None)
 
 
 # The library.

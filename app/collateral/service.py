@@ -27,12 +27,13 @@ from app.collateral.events import CollateralFlagged, CollateralRevised, VerdictG
 from app.collateral.models import (
     Collateral,
     Reason,
+    Stage,
     Status,
     TagKind,
     Verdict,
     VerdictKind,
 )
-from app.collateral.repository import Counts
+from app.collateral.repository import Catalogue, Counts
 from app.collateral.schemas import (
     AccountCollateralRead,
     AttentionRead,
@@ -304,16 +305,17 @@ async def list_verdicts(
 
 
 def collateral_read(
-    collateral: Collateral, tags: dict[TagKind, list[str]], counts: Counts
+    catalogue: Catalogue, tags: dict[TagKind, list[str]] | None, counts: Counts
 ) -> CollateralRead:
-    return CollateralRead(
-        stage=collateral.stage,
-        audience=tags[TagKind.audience],
-        industries=tags[TagKind.industry],
-        status=collateral.status,
-        version=collateral.version,
-        version_at=collateral.version_at,
-        flagged_reason=collateral.flagged_reason,
+    tags = tags or {}
+    return CollateralRead.model_construct(
+        stage=Stage(catalogue.stage),
+        audience=tags.get(TagKind.audience, []),
+        industries=tags.get(TagKind.industry, []),
+        status=Status(catalogue.status),
+        version=catalogue.version,
+        version_at=catalogue.version_at,
+        flagged_reason=Reason(catalogue.flagged_reason) if catalogue.flagged_reason else None,
         stats=stats_of(counts),
     )
 
@@ -321,11 +323,8 @@ def collateral_read(
 async def details_for(
     session: AsyncSession, viewer: Viewer, post_ids: Iterable[int]
 ) -> dict[int, CollateralRead]:
-    ids = list(post_ids)
-    found = await repository.by_post_ids(session, ids)
-    tags = await repository.tags_of(session, list(found))
-    counts = await repository.counts(session, viewer, {i: c.version for i, c in found.items()})
-    return {i: collateral_read(c, tags[i], counts[i]) for i, c in found.items()}
+    catalogue, tags, counts = await repository.details(session, viewer, list(post_ids))
+    return {i: collateral_read(c, tags.get(i), counts[i]) for i, c in catalogue.items()}
 
 
 async def add_details(session: AsyncSession, viewer: Viewer, shapes: list[PostRead]) -> None:

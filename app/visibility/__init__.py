@@ -12,11 +12,18 @@ it is attached, to its uploader only; `Viewer.file_clause`).
 
 Every read path (REST, feeds, notifications, contributors, search, live fan-out, pages)
 goes through this package: the rule in Python (`Viewer.can_see`), in SQL
-(`Viewer.post_clause`, the prebuilt `VISIBLE_POST`, `Viewer.file_clause`) and as search
+(`Viewer.post_clause`, the prebuilt `VISIBLE_POST` and `HIDDEN_ACCOUNTS`,
+`Viewer.file_clause`) and as search
 deny keys (`search_deny_keys`). It sits above the models and below every service.
 """
 
-from app.visibility.rule import UNATTACHED_FILE, VISIBLE_POST, PostVisibility, Viewer
+from app.visibility.rule import (
+    HIDDEN_ACCOUNTS,
+    UNATTACHED_FILE,
+    VISIBLE_POST,
+    PostVisibility,
+    Viewer,
+)
 from app.visibility.search import account_key, group_key, search_deny_keys
 from app.visibility.viewers import (
     load_viewer,
@@ -26,6 +33,7 @@ from app.visibility.viewers import (
 )
 
 __all__ = [
+    "HIDDEN_ACCOUNTS",
     "UNATTACHED_FILE",
     "VISIBLE_POST",
     "PostVisibility",

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Select,
     and_,
     bindparam,
     exists,
@@ -107,12 +108,23 @@ def _file_rule(viewer_id: int, post_rule: ColumnElement[bool]) -> ColumnElement[
     return or_(and_(File.uploader_id == viewer_id, UNATTACHED_FILE), on_visible_post)
 
 
+def _hidden_accounts(team_account_ids: Any, is_admin: ColumnElement[bool]) -> Select[Any]:
+    """The SQL form of "accounts the viewer may not see" (the few confidential ones outside
+    their teams): the negation of `Viewer.can_see_account`, over values or parameters."""
+    return select(Account.id).where(
+        Account.confidential.is_(True), not_(is_admin), Account.id.not_in(team_account_ids)
+    )
+
+
 # The rule with the viewer as parameters, so hot statements can be built once;
 # `Viewer.params()` gives the values.
 VISIBLE_POST = _post_rule(
     bindparam("viewer_group_ids", expanding=True),
     bindparam("viewer_team_ids", expanding=True),
     bindparam("viewer_is_admin", type_=Boolean),
+)
+HIDDEN_ACCOUNTS = _hidden_accounts(
+    bindparam("viewer_team_ids", expanding=True), bindparam("viewer_is_admin", type_=Boolean)
 )
 
 
@@ -159,6 +171,10 @@ class Viewer:
     def file_clause(self) -> ColumnElement[bool]:
         """The SQL form of "the viewer may see this file" (a filter on `File` rows)."""
         return _file_rule(self.id, self.post_clause())
+
+    def hidden_accounts(self) -> Select[Any]:
+        """The ids of the accounts the viewer may not see (`HIDDEN_ACCOUNTS` with values)."""
+        return _hidden_accounts(sorted(self.team_account_ids), true() if self.is_admin else false())
 
     def account_clause(self) -> ColumnElement[bool]:
         if self.is_admin:

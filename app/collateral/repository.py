@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    cast,
     delete,
     func,
     insert,
@@ -280,21 +281,19 @@ def _details(dialect: str) -> Executable:
             null(),
             null(),
         ).where(ids(CollateralTag.post_id)),
+        # Every version's counts (the current one is kept below): joining `collateral` for
+        # it made PostgreSQL's generic plan scan the table.
         select(
             literal("v"),
             Verdict.post_id,
             _text(Verdict.verdict),
             _text(Verdict.reason),
             func.count(),
-            null(),
+            cast(Verdict.version, _TEXT),
             func.max(Verdict.created_at),
         )
-        .join(
-            Collateral,
-            and_(Collateral.post_id == Verdict.post_id, Collateral.version == Verdict.version),
-        )
         .where(ids(Verdict.post_id), _visible_verdict(HIDDEN_ACCOUNTS))
-        .group_by(Verdict.post_id, Verdict.verdict, Verdict.reason),
+        .group_by(Verdict.post_id, Verdict.version, Verdict.verdict, Verdict.reason),
     )
 
 
@@ -309,16 +308,22 @@ async def details(
     catalogue: dict[int, Catalogue] = {}
     tags: dict[int, dict[TagKind, list[str]]] = {}
     counts: dict[int, Counts] = defaultdict(Counts)
-    for part, post_id, a, b, number, flagged, moment in await rows(
+    verdicts = []
+    for part, post_id, a, b, number, extra, moment in await rows(
         session, _details(dialect_name(session)), params
     ):
         if part == "c":
-            catalogue[post_id] = Catalogue(a, b, number, moment, flagged)
+            catalogue[post_id] = Catalogue(a, b, number, moment, extra)
         elif part == "t":
             found = tags.setdefault(post_id, {TagKind.audience: [], TagKind.industry: []})
             found[TagKind(a)].append(b)
         else:
-            _count(counts[post_id], VerdictKind(a), Reason(b) if b else None, number, moment)
+            verdicts.append((post_id, int(extra), a, b, number, moment))
+    for post_id, version, verdict, reason, n, moment in verdicts:
+        if post_id in catalogue and catalogue[post_id].version == version:
+            _count(
+                counts[post_id], VerdictKind(verdict), Reason(reason) if reason else None, n, moment
+            )
     for found in tags.values():
         for values in found.values():
             values.sort()

@@ -7,6 +7,8 @@ import zipfile
 
 from PIL import Image
 
+from app.demo.assets import one_pager
+
 
 def png(width: int = 1200, height: int = 800, color: str = "teal") -> bytes:
     out = io.BytesIO()
@@ -21,29 +23,8 @@ def jpeg(width: int = 640, height: int = 480) -> bytes:
 
 
 def pdf(text: str = "Tandem test document") -> bytes:
-    """A small, valid one-page PDF, written by hand (with its cross-reference table)."""
-    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    """A small, valid one-page PDF (the demo's writer: the same bytes a user would upload)."""
+    return one_pager(text, "")
 
 
 def docx() -> bytes:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -52,8 +53,25 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _log_config(uvicorn_config: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn's logging, with Tandem's own lines (`tandem.*`, INFO and up) beside it."""
+    config = copy.deepcopy(uvicorn_config)
+    config["formatters"]["tandem"] = {
+        "()": "uvicorn.logging.DefaultFormatter",
+        "fmt": "%(levelprefix)s %(name)s: %(message)s",
+    }
+    config["handlers"]["tandem"] = {
+        "formatter": "tandem",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["tandem"] = {"handlers": ["tandem"], "level": "INFO", "propagate": False}
+    return config
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     settings = get_settings()
     settings.resolved_secret_key()
@@ -82,6 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=trusted_proxies,
         log_level="info",
+        log_config=_log_config(LOGGING_CONFIG),
         # Live sockets: protocol pings drop dead peers; the sans-I/O protocol and no
         # compression keep an idle connection under 40 KB (see docs/performance.md, live delivery).
         ws="websockets-sansio",

@@ -214,8 +214,7 @@ class Connection:
         if self.closing:
             return
         if len(self._queue) >= self.hub.send_queue:
-            log.info("closing live connection of user %s: send queue full", self.user.id)
-            self.close(CLOSE_TRY_AGAIN)
+            self._drop("send queue full")
             return
         self._queue.append(message)
         if self._sender is None:
@@ -227,7 +226,7 @@ class Connection:
         deadline = loop.time() + self.hub.send_timeout
         while len(self._queue) >= self.hub.send_queue and not self.closing:
             if loop.time() > deadline:
-                self.close(CLOSE_TRY_AGAIN)
+                self._drop("no room in the send queue for the replay")
                 return
             await asyncio.sleep(0.01)
         self._put_nowait(message)
@@ -238,11 +237,17 @@ class Connection:
                 message = self._queue.popleft()
                 await asyncio.wait_for(self.websocket.send_text(message), self.hub.send_timeout)
         except TimeoutError:
-            self.close(CLOSE_TRY_AGAIN)
+            self._drop("send timed out")
         except Exception:  # the peer went away; the endpoint's receive loop notices
             self.closing = True
         finally:
             self._sender = None
+
+    def _drop(self, cause: str) -> None:
+        """Close a client that does not keep up with 1013: it reconnects and resumes."""
+        if not self.closing:
+            log.info("closing live connection of user %s with 1013: %s", self.user.id, cause)
+        self.close(CLOSE_TRY_AGAIN)
 
     def close(self, code: int, reason: str = "") -> None:
         """Close the socket with `code` (once); the endpoint's receive loop then ends."""

@@ -82,7 +82,8 @@ class AppServer:
             "TANDEM_MEDIA_DIR": str(self.log_dir / "media"),
             **self.env,
         }
-        log = (self.log_dir / f"uvicorn-{next(_names)}-{self.port}.log").open("wb")
+        self.log_path = self.log_dir / f"uvicorn-{next(_names)}-{self.port}.log"
+        log = self.log_path.open("wb")
         # As `tandem serve`: X-Forwarded-* believed only from TANDEM_FORWARDED_ALLOW_IPS.
         trusted = env.get("TANDEM_FORWARDED_ALLOW_IPS")
         proxy = ["--forwarded-allow-ips", trusted] if trusted else ["--no-proxy-headers"]

@@ -101,6 +101,22 @@ def _headers(file: File, etag: str, *, inline: bool) -> dict[str, str]:
     }
 
 
+async def _served(
+    session: DbSession, viewer: CurrentViewer, file_id: int, *, thumbnail: bool
+) -> tuple[File, dict[str, str]]:
+    """The file, if the viewer may see it (404 otherwise), and the headers of its bytes or
+    its thumbnail. (The bytes stream from storage after the session has closed: DbSession
+    ends before the response is sent.)"""
+    file = await service.get_visible(session, viewer, file_id)
+    if thumbnail:
+        service.require_thumbnail(file)
+        headers = _headers(file, f'"{file.sha256}-thumbnail"', inline=True)
+        headers["Content-Disposition"] = "inline"
+    else:
+        headers = _headers(file, f'"{file.sha256}"', inline=file.content_type in IMAGE_TYPES)
+    return file, headers
+
+
 def _media_type(file: File) -> str:
     if file.content_type.startswith("text/"):
         return f"{file.content_type}; charset=utf-8"
@@ -120,8 +136,7 @@ async def download_file(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The file's bytes: an attachment to save, except images (shown inline)."""
-    file = await service.get_visible(session, viewer, file_id)
-    headers = _headers(file, f'"{file.sha256}"', inline=file.content_type in IMAGE_TYPES)
+    file, headers = await _served(session, viewer, file_id, thumbnail=False)
     if if_none_match == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     chunks = await service.content(storage, file)
@@ -142,11 +157,9 @@ async def file_thumbnail(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """A small WebP of an image (at most 480 px wide); 404 for other files."""
-    file = await service.get_visible(session, viewer, file_id)
-    service.require_thumbnail(file)
-    headers = _headers(file, f'"{file.sha256}-thumbnail"', inline=True)
-    headers["Content-Disposition"] = "inline"
+    file, headers = await _served(session, viewer, file_id, thumbnail=True)
     if if_none_match == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    content = await service.thumbnail(storage, file)
-    return Response(content, media_type=THUMBNAIL_TYPE, headers=headers)
+    return Response(
+        await service.thumbnail(storage, file), media_type=THUMBNAIL_TYPE, headers=headers
+    )

@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -56,6 +56,32 @@ class Storage(Protocol):
         ...
 
 
+class Behind:
+    """Blocking calls run in a thread one after the other while the caller goes on: each
+    call waits for the one before it (their order kept); `wait` for the last one."""
+
+    def __init__(self) -> None:
+        self._last: asyncio.Future[Any] | None = None
+
+    async def run(self, call: Callable[..., Any], *args: Any) -> None:
+        await self.wait()
+        self._last = asyncio.ensure_future(asyncio.to_thread(call, *args))
+
+    async def wait(self) -> None:
+        """The last call's end; its exception, if it raised."""
+        if self._last is not None:
+            last, self._last = self._last, None
+            # Shielded: a cancelled caller must not leave a call running unawaited.
+            await asyncio.shield(last)
+
+    async def settle(self) -> None:
+        """The last call's end, whatever became of it (on the way out of a failure)."""
+        last, self._last = self._last, None
+        if last is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(last)
+
+
 class LocalStorage:
     """A folder: `<root>/<first two characters of the key>/<key>`."""
 
@@ -74,16 +100,25 @@ class LocalStorage:
         # Same folder as the target: the rename is atomic (one filesystem).
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         size = 0
+        writes = Behind()
         try:
             with os.fdopen(fd, "wb") as out:
-                pending = bytearray()
-                async for chunk in chunks:
-                    pending += chunk
-                    size += len(chunk)
-                    if len(pending) >= CHUNK_BYTES:
-                        await asyncio.to_thread(out.write, bytes(pending))
-                        pending = bytearray()
-                await asyncio.to_thread(_finish, out, pending)
+                try:
+                    pending = bytearray()
+                    async for chunk in chunks:
+                        size += len(chunk)
+                        if not pending and len(chunk) >= CHUNK_BYTES:
+                            await writes.run(out.write, chunk)  # whole already: no copy
+                            continue
+                        pending += chunk
+                        if len(pending) >= CHUNK_BYTES:
+                            # Written while the next block arrives.
+                            await writes.run(out.write, pending)
+                            pending = bytearray()
+                    await writes.run(_finish, out, pending)
+                    await writes.wait()
+                finally:
+                    await writes.settle()
             await asyncio.to_thread(os.replace, temp, target)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

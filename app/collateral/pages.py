@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.accounts import service as accounts
 from app.accounts.models import Account
 from app.collateral import service
-from app.collateral.models import Stage, Status
+from app.collateral.deps import LibraryQuery
 from app.collateral.schemas import LibraryFilter, VerdictCreate
 from app.core.errors import Invalid
 from app.core.pagination import MAX_LIMIT, PageParams, PageQuery
-from app.core.types import OneLine, PathId
+from app.core.types import PathId
 from app.follows import service as follows
 from app.follows.events import Target
 from app.posts import service as posts
@@ -25,7 +25,6 @@ from app.web.context import Page, PageContext, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
 
-Text = Annotated[str | None, Query(max_length=100), OneLine]
 FormText = Annotated[str, Form(max_length=2_000)]
 
 
@@ -33,14 +32,9 @@ FormText = Annotated[str, Form(max_length=2_000)]
 async def library_page(
     ctx: Page,
     page: PageQuery,
-    stage: Stage | None = None,
-    industry: Text = None,
-    audience: Text = None,
-    status: Status | None = None,
-    q: Text = None,
+    where: LibraryQuery,
     sort: service.Sort = "newest",
 ) -> Response:
-    where = LibraryFilter(stage=stage, industry=industry, audience=audience, status=status, q=q)
     items, cursor = await service.library(
         ctx.session, ctx.viewer, where=where, sort=sort, page=page
     )

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.accounts import service as accounts
 from app.auth.deps import CurrentUser, CurrentViewer
 from app.collateral import service
-from app.collateral.models import Stage, Status
+from app.collateral.deps import LibraryQuery
 from app.collateral.schemas import (
     AccountCollateralRead,
     AttentionRead,
-    LibraryFilter,
     VerdictCreate,
     VerdictRead,
 )
@@ -22,8 +21,6 @@ from app.posts import service as posts
 from app.posts.schemas import PostRead
 
 router = APIRouter(prefix="/api/v1", tags=["collateral"])
-
-Text = Annotated[str | None, Query(max_length=100), OneLine]
 
 
 @router.post("/posts/{post_id}/verdicts", status_code=201)
@@ -52,14 +49,9 @@ async def library(
     session: DbSession,
     viewer: CurrentViewer,
     page: PageQuery,
-    stage: Stage | None = None,
-    industry: Text = None,
-    audience: Text = None,
-    status: Status | None = None,
-    q: Text = None,
+    where: LibraryQuery,
     sort: service.Sort = "newest",
 ) -> Page[PostRead]:
-    where = LibraryFilter(stage=stage, industry=industry, audience=audience, status=status, q=q)
     items, cursor = await service.library(session, viewer, where=where, sort=sort, page=page)
     return Page(items=items, next_cursor=cursor)
 

@@ -132,10 +132,10 @@ async def _blocks(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byte
     async for chunk in rest:
         pending += chunk
         if len(pending) >= CHUNK_BYTES:
-            block, pending = pending, bytearray()
-            yield block
+            yield bytes(pending)
+            pending.clear()
     if pending:
-        yield pending
+        yield bytes(pending)
 
 
 async def receive(

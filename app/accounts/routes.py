@@ -20,6 +20,7 @@ from app.core.db import release
 from app.core.deps import AppSettings, DbSession, Sessions
 from app.core.errors import AppError, Invalid
 from app.core.pagination import Page, PageQuery
+from app.core.schemas import multipart_file
 from app.core.types import OneLine
 from app.users.models import User
 from app.users.schemas import UserSummary
@@ -54,23 +55,9 @@ async def list_accounts(
 
 
 IMPORT_PATH = "/api/v1/accounts/import"
-_MULTIPART_FILE = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    }
-}
 
 
-@router.post("/import", openapi_extra=_MULTIPART_FILE)
+@router.post("/import", openapi_extra=multipart_file())
 async def import_accounts(
     request: Request,
     session: DbSession,

@@ -11,6 +11,7 @@ from starlette.datastructures import UploadFile
 from app.auth.deps import CurrentUser, CurrentViewer
 from app.core.db import release
 from app.core.deps import AppSettings, DbSession, Sessions
+from app.core.schemas import multipart_file
 from app.core.types import PathId
 from app.files import multipart, service
 from app.files.deps import FileStorage
@@ -26,20 +27,6 @@ router = APIRouter(prefix=FILES_PATH, tags=["files"])
 # A downloaded file is never a document of ours: it may load nothing and run nothing, even
 # opened in a tab of its own.
 DOWNLOAD_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
-_MULTIPART_FILE = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    }
-}
 IfNoneMatch = Annotated[str | None, Header(include_in_schema=False)]
 
 
@@ -61,7 +48,7 @@ async def _file_part(request: Request) -> multipart.FilePart:
     return await multipart.file_part(request.headers.get("content-type", ""), request.stream())
 
 
-@router.post("", status_code=201, openapi_extra=_MULTIPART_FILE)
+@router.post("", status_code=201, openapi_extra=multipart_file())
 async def upload_file(
     request: Request,
     session: DbSession,

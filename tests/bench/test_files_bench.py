@@ -19,8 +19,11 @@ def test_the_files_bench_measures_and_reports(tmp_path: Path) -> None:
     for way in ("upload", "download"):
         assert speeds[f"{way}_mb_s"] > 0
         assert speeds[f"{way}_share"] == round(
-            speeds[f"{way}_mb_s"] / speeds[f"{way}_baseline_mb_s"], 3
+            speeds[f"{way}_mb_s"] / speeds["copy_baseline_mb_s"], 3
         )
+    assert speeds["upload_share_of_write"] == round(
+        speeds["upload_mb_s"] / speeds["storage_write_mb_s"], 3
+    )
     assert memory["uploads"] == 3
     assert memory["rss_peak_mb"] >= memory["rss_before_mb"] > 0
     assert set(report["targets"]) == {"upload_share", "download_share", "memory"}

@@ -202,13 +202,15 @@ def cmd_users_create(args: argparse.Namespace) -> None:
         display_name=args.name or args.handle,
         department=Department(args.department),
         role=Role.admin if args.admin else Role.member,
+        is_lead=args.lead,
         password=_read_password(args),
     )
 
     async def work(factory: Sessions) -> str:
         async with transaction(factory) as session:
             user = await users.create(session, data=data)
-            return f"created {user.role} @{user.handle} <{user.email}> (id {user.id})"
+            lead = f", lead of {user.department}" if user.is_lead else ""
+            return f"created {user.role} @{user.handle} <{user.email}> (id {user.id}{lead})"
 
     print(_run_with_sessions(get_settings(), work))
 
@@ -344,6 +346,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="display name (default: the handle)")
     create.add_argument("--department", default="other", choices=[d.value for d in Department])
     create.add_argument("--admin", action="store_true", help="make the user an admin")
+    create.add_argument(
+        "--lead", action="store_true", help="a lead of their department (signs agreements)"
+    )
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
     )

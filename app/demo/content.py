@@ -48,6 +48,7 @@ class Parts:
     """Who plays which part in the stories, by handle."""
 
     admin: str
+    leads: tuple[str, ...]
     solutions_engineers: tuple[str, ...]
     sdrs: tuple[str, ...]
     deal_desk: str
@@ -221,6 +222,7 @@ def _people() -> tuple[tuple[Person, ...], Parts]:
     table = data.table("parts")
     parts = Parts(
         admin=_handle(table, "admin", table.text("admin"), people),
+        leads=_handles(table, "leads", people),
         solutions_engineers=_handles(table, "solutions_engineers", people),
         sdrs=_handles(table, "sdrs", people),
         deal_desk=_handle(table, "deal_desk", table.text("deal_desk"), people),

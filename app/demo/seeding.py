@@ -103,6 +103,7 @@ async def _setup(
                     handle=person.handle,
                     department=person.department,
                     role=Role.admin if person.handle == story.parts.admin else Role.member,
+                    is_lead=person.handle in story.parts.leads,
                     title=person.title,
                     bio=person.bio,
                 ),

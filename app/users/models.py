@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, BigId, CreatedAt, enum_column
@@ -35,6 +35,8 @@ class User(CreatedAt, Base):
     role: Mapped[Role] = mapped_column(enum_column(Role, 16), default=Role.member)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A department lead: signs agreements for their department (set by admins).
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def is_admin(self) -> bool:

@@ -10,7 +10,7 @@ from app.core.pagination import Page, PageQuery
 from app.core.types import OneLine
 from app.users import service
 from app.users.models import Department
-from app.users.schemas import UserCreate, UserRead
+from app.users.schemas import UserCreate, UserRead, UserUpdate
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -37,3 +37,13 @@ async def get_user(handle: str, session: DbSession, _user: CurrentUser) -> UserR
 @router.post("", status_code=201)
 async def create_user(body: UserCreate, session: DbSession, _admin: AdminUser) -> UserRead:
     return UserRead.model_validate(await service.create(session, data=body))
+
+
+@router.patch("/{handle}")
+async def update_user(
+    handle: str, body: UserUpdate, session: DbSession, admin: AdminUser
+) -> UserRead:
+    """Admins only: someone's role, department, whether they lead it (leads sign
+    agreements), and whether they may sign in (`active: false` signs them out everywhere)."""
+    user = await service.get_any(session, handle=handle)
+    return UserRead.model_validate(await service.update(session, admin=admin, user=user, data=body))

@@ -39,6 +39,7 @@ class UserRead(UserSummary):
     title: str | None
     bio: str | None
     role: Role
+    is_lead: bool
     created_at: datetime
 
 
@@ -53,5 +54,15 @@ class UserCreate(RequestModel):
     handle: Handle
     department: Department
     role: Role = Role.member
+    is_lead: bool = False
     title: Annotated[str, Field(max_length=120), OneLine] | None = None
     bio: Annotated[str, Field(max_length=2000), MultiLine] | None = None
+
+
+class UserUpdate(RequestModel):
+    """What an admin changes about someone; a field left out stays as it is."""
+
+    role: Role | None = None
+    department: Department | None = None
+    is_lead: bool | None = None
+    active: bool | None = None

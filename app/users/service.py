@@ -10,8 +10,8 @@ from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, paginate
 from app.users import repository
 from app.users.events import UserChanged
-from app.users.models import User
-from app.users.schemas import UserCreate
+from app.users.models import Role, User
+from app.users.schemas import UserCreate, UserUpdate
 from app.visibility.events import AccessChanged
 
 
@@ -31,6 +31,7 @@ async def create(session: AsyncSession, *, data: UserCreate) -> User:
         display_name=data.display_name,
         department=data.department,
         role=data.role,
+        is_lead=data.is_lead,
         title=data.title,
         bio=data.bio,
         password_hash=await passwords.hash_password(data.password) if data.password else None,
@@ -48,6 +49,43 @@ async def deactivate(session: AsyncSession, *, user: User) -> None:
     await session.flush()
     await events.publish(session, UserChanged(user_id=user.id))
     await events.publish(session, AccessChanged(frozenset({user.id})))
+
+
+async def update(session: AsyncSession, *, admin: User, user: User, data: UserUpdate) -> User:
+    """An admin's change to someone's role, department, lead flag or activity. An admin
+    cannot demote or deactivate themselves (an organisation must keep one admin who can
+    undo it). A change of role or activity changes what the user may see at once."""
+    if user.id == admin.id and (data.role is Role.member or data.active is False):
+        raise Conflict(
+            "You cannot demote or deactivate yourself; ask another admin.", code="self_demotion"
+        )
+    access = (data.role is not None and data.role is not user.role) or (
+        data.active is not None and data.active is not user.is_active
+    )
+    if data.role is not None:
+        user.role = data.role
+    if data.department is not None:
+        user.department = data.department
+    if data.is_lead is not None:
+        user.is_lead = data.is_lead
+    if data.active is False and user.is_active:
+        await deactivate(session, user=user)
+        return user
+    if data.active is True:
+        user.is_active = True
+    await session.flush()
+    await events.publish(session, UserChanged(user_id=user.id))
+    if access:
+        await events.publish(session, AccessChanged(frozenset({user.id})))
+    return user
+
+
+async def get_any(session: AsyncSession, *, handle: str) -> User:
+    """A user by handle, active or not (for admins); 404 otherwise."""
+    user = await repository.by_handle(session, handle)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
 
 
 async def get(session: AsyncSession, *, handle: str) -> User:

@@ -12,6 +12,7 @@ import pytest
 from app.demo import content, datafile, logins
 from app.demo.content import load
 from app.demo.datafile import ContentError
+from app.users.models import Department
 
 
 @pytest.fixture
@@ -43,6 +44,9 @@ def test_the_content_holds_together() -> None:
     parts = story.parts
     roles = {parts.admin, parts.deal_desk, parts.legal, parts.security}
     assert roles | set(parts.solutions_engineers) | set(parts.sdrs) <= cast
+    # One lead for each side of the agreements, in that department.
+    departments = {p.handle: p.department for p in story.people}
+    assert {departments[h] for h in parts.leads} == {Department.sales, Department.marketing}
 
     by_handle = {p.handle: p for p in story.people}
     assert story.logins

@@ -62,3 +62,20 @@ async def test_group_page_join_and_post(client: httpx.AsyncClient, app: FastAPI)
     assert "Leave group" in markup
     await submit(client, kim, "/posts", {"body": "Hello team", "group": "field-team"})
     assert "Hello team" in await page(client, "/groups/field-team")
+
+
+async def test_a_lead_is_marked_on_the_profile_and_in_the_directory(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    admin = await make_user(app, "boss", admin=True)
+    sam = await make_user(app, "sam")
+    await make_user(app, "nina", department=Department.marketing)
+    browse_as(client, sam)
+    assert "badge--lead" not in await page(client, "/users/nina")
+    await api(client, admin, "PATCH", "/api/v1/users/nina", 200, json={"is_lead": True})
+    browse_as(client, sam)
+    profile = await page(client, "/users/nina")
+    assert 'title="Signs agreements for Marketing">Marketing lead</span>' in profile
+    directory = await page(client, "/people?department=marketing")
+    assert directory.count("badge--lead") == 1
+    assert "badge--lead" not in await page(client, "/users/sam")

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import IMPORT_PATH
 from app.accounts.routes import router as accounts_router
+from app.agreements.routes import router as agreements_router
 from app.auth import passwords
 from app.auth.pages import router as auth_pages
 from app.auth.ratelimit import LoginLimiter
@@ -65,6 +66,7 @@ ROUTERS = (
     files_router,
     posts_router,
     collateral_router,
+    agreements_router,
     follows_router,
     topics_router,
     feeds_router,

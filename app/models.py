@@ -1,6 +1,18 @@
 """Every table, imported once so that Alembic and the tests see the whole schema."""
 
 from app.accounts.models import Account, AccountMember
+from app.agreements.models import (
+    Agreement,
+    Clause,
+    ClauseCheck,
+    Discussion,
+    Signable,
+    SignableFollow,
+    SignableVersion,
+    Signoff,
+    Term,
+    TermAlias,
+)
 from app.auth.models import ApiToken
 from app.collateral.models import Collateral, CollateralTag, Verdict
 from app.core.db import Base
@@ -26,11 +38,15 @@ __all__ = [
     "Account",
     "AccountFollow",
     "AccountMember",
+    "Agreement",
     "ApiToken",
     "Base",
+    "Clause",
+    "ClauseCheck",
     "Collateral",
     "CollateralTag",
     "Comment",
+    "Discussion",
     "FeedItem",
     "FeedState",
     "File",
@@ -46,6 +62,12 @@ __all__ = [
     "PostMention",
     "PostTopic",
     "Reaction",
+    "Signable",
+    "SignableFollow",
+    "SignableVersion",
+    "Signoff",
+    "Term",
+    "TermAlias",
     "Topic",
     "TopicFollow",
     "User",

@@ -39,6 +39,7 @@ async def new_user(
     *,
     department: Department = Department.sales,
     admin: bool = False,
+    lead: bool = False,
     password: str | None = None,
 ) -> User:
     """A user, created through the users service in `session` (service-level tests)."""
@@ -52,6 +53,7 @@ async def new_user(
             handle=handle,
             department=department,
             role=Role.admin if admin else Role.member,
+            is_lead=lead,
         ),
     )
 
@@ -62,12 +64,13 @@ async def make_user(
     *,
     department: Department = Department.sales,
     admin: bool = False,
+    lead: bool = False,
     password: str | None = None,
 ) -> Person:
     """A user with a live API token, created through the users and auth services."""
     async with transaction(app.state.sessionmaker) as session:
         user = await new_user(
-            session, handle, department=department, admin=admin, password=password
+            session, handle, department=department, admin=admin, lead=lead, password=password
         )
         token = await auth.issue_token(session, user=user, ttl_hours=1)
     return Person(user.id, user.handle, user.email, token, department.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.agreements.events import AgreementChanged
 from app.collateral.events import CollateralFlagged, CollateralRevised
 from app.core import events
 from app.follows.events import Followed, Target
@@ -99,4 +100,15 @@ async def collateral_revised(session: AsyncSession, event: CollateralRevised) ->
         targets=[(u, NotificationKind.collateral_updated) for u in event.judge_ids],
         post_id=event.post_id,
         visibility=event.visibility,
+    )
+
+
+@on(AgreementChanged)
+async def agreement_changed(session: AsyncSession, event: AgreementChanged) -> None:
+    await notify(
+        session,
+        actor_id=event.actor_id,
+        targets=[(u, NotificationKind.agreement_changed) for u in event.recipient_ids],
+        path=event.path,
+        summary=event.summary,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, BigId, CreatedAt, enum_column
@@ -18,6 +18,7 @@ class NotificationKind(StrEnum):
     account_post = "account_post"
     collateral_flagged = "collateral_flagged"
     collateral_updated = "collateral_updated"
+    agreement_changed = "agreement_changed"
 
 
 class Notification(CreatedAt, Base):
@@ -36,4 +37,8 @@ class Notification(CreatedAt, Base):
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comment.id", ondelete="CASCADE"), index=True
     )
+    # A notification about something other than a post (a glossary term, an agreement): where
+    # it is and what happened to it, written by the domain that notifies.
+    path: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(String(300))
     read_at: Mapped[datetime | None]

@@ -46,6 +46,8 @@ async def open_notification(notification_id: PathId, ctx: Page) -> Response:
         raise NotFound("No such notification.")
     notification, actor = rows[0]
     await service.mark_read(ctx.session, user_id=ctx.user.id, ids=[notification.id], all_=False)
+    if notification.path is not None:
+        return see_other(notification.path)
     if notification.post_id is None:
         return see_other(f"/users/{actor.handle}")
     anchor = f"#comment-{notification.comment_id}" if notification.comment_id else ""

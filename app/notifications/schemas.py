@@ -17,6 +17,9 @@ class NotificationRead(BaseModel):
     actor: UserSummary
     post_id: int | None
     comment_id: int | None
+    # Set when it is about something other than a post: where, and what happened.
+    path: str | None = None
+    summary: str | None = None
     created_at: datetime
     read: bool
 
@@ -28,6 +31,8 @@ class NotificationRead(BaseModel):
             actor=UserSummary.model_validate(actor),
             post_id=notification.post_id,
             comment_id=notification.comment_id,
+            path=notification.path,
+            summary=notification.summary,
             created_at=notification.created_at,
             read=notification.read_at is not None,
         )

@@ -25,9 +25,12 @@ async def notify(
     post_id: int | None = None,
     visibility: PostVisibility | None = None,
     comment_id: int | None = None,
+    path: str | None = None,
+    summary: str | None = None,
 ) -> list[Notification]:
     """One notification per recipient (the first kind given wins); a recipient who may not
-    see the post (`visibility`) gets none."""
+    see the post (`visibility`) gets none. A notification about something other than a post
+    says where it is (`path`) and what happened (`summary`)."""
     kinds: dict[int, NotificationKind] = {}
     for user_id, kind in targets:
         if user_id != actor_id:
@@ -45,6 +48,8 @@ async def notify(
             actor_id=actor_id,
             post_id=post_id,
             comment_id=comment_id,
+            path=path,
+            summary=summary,
         )
         for u in users
     ]

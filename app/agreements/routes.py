@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from app.agreements import contracts, glossary, service
+from app.agreements.models import Signable, Status
+from app.agreements.schemas import (
+    AgreementCreate,
+    AgreementRead,
+    AgreementSummary,
+    AgreementUpdate,
+    CheckCreate,
+    CheckRead,
+    CommentCreate,
+    DiscussionRead,
+    Period,
+    Scorecard,
+    SignoffCreate,
+    SignoffRead,
+    TermCreate,
+    TermRead,
+    TermSummary,
+    TermUpdate,
+)
+from app.auth.deps import CurrentUser
+from app.core.deps import DbSession
+from app.core.pagination import Page, PageQuery
+from app.core.types import OneLine, PathId
+
+router = APIRouter(prefix="/api/v1", tags=["agreements"])
+
+Slug = Annotated[str, Path(max_length=64), OneLine]
+Text = Annotated[str | None, Query(max_length=100), OneLine]
+ClauseNumber = Annotated[int, Path(ge=1, le=50)]
+
+
+# The glossary.
+
+
+@router.post("/glossary", status_code=201)
+async def propose_term(body: TermCreate, session: DbSession, user: CurrentUser) -> TermRead:
+    return await glossary.propose(session, user=user, data=body)
+
+
+@router.get("/glossary")
+async def list_terms(
+    session: DbSession, page: PageQuery, q: Text = None, status: Status | None = None
+) -> Page[TermSummary]:
+    items, cursor = await glossary.list_terms(session, q=q, status=status, page=page)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/glossary/{slug}")
+async def get_term(slug: Slug, session: DbSession, user: CurrentUser) -> TermRead:
+    term, signable = await glossary.get(session, slug)
+    return await glossary.read(session, term, signable, user)
+
+
+@router.patch("/glossary/{slug}")
+async def edit_term(
+    slug: Slug, body: TermUpdate, session: DbSession, user: CurrentUser
+) -> TermRead:
+    return await glossary.edit(session, user=user, slug=slug, data=body)
+
+
+@router.post("/glossary/{slug}/signoffs", status_code=201)
+async def sign_term(
+    slug: Slug, body: SignoffCreate, session: DbSession, user: CurrentUser
+) -> SignoffRead:
+    return await glossary.sign(session, user=user, slug=slug, data=body)
+
+
+async def _term(session: DbSession, slug: str) -> Signable:
+    return (await glossary.get(session, slug))[1]
+
+
+@router.put("/glossary/{slug}/follow", status_code=204)
+async def follow_term(slug: Slug, session: DbSession, user: CurrentUser) -> Response:
+    await service.follow(session, await _term(session, slug), user=user)
+    return Response(status_code=204)
+
+
+@router.delete("/glossary/{slug}/follow", status_code=204)
+async def unfollow_term(slug: Slug, session: DbSession, user: CurrentUser) -> Response:
+    await service.unfollow(session, await _term(session, slug), user=user)
+    return Response(status_code=204)
+
+
+@router.get("/glossary/{slug}/comments")
+async def term_discussion(
+    slug: Slug, session: DbSession, user: CurrentUser, page: PageQuery
+) -> Page[DiscussionRead]:
+    items, cursor = await service.discussion(session, await _term(session, slug), page)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.post("/glossary/{slug}/comments", status_code=201)
+async def discuss_term(
+    slug: Slug, body: CommentCreate, session: DbSession, user: CurrentUser
+) -> DiscussionRead:
+    return await service.discuss(session, await _term(session, slug), user=user, body=body.body)
+
+
+# Agreements.
+
+
+@router.post("/agreements", status_code=201)
+async def propose_agreement(
+    body: AgreementCreate, session: DbSession, user: CurrentUser
+) -> AgreementRead:
+    return await contracts.propose(session, user=user, data=body)
+
+
+@router.get("/agreements")
+async def list_agreements(
+    session: DbSession, user: CurrentUser, page: PageQuery, status: Status | None = None
+) -> Page[AgreementSummary]:
+    items, cursor = await contracts.list_agreements(session, status=status, page=page)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/agreements/{agreement_id}")
+async def get_agreement(
+    agreement_id: PathId, session: DbSession, user: CurrentUser
+) -> AgreementRead:
+    agreement, signable = await contracts.get(session, agreement_id)
+    return await contracts.read(session, agreement, signable, user)
+
+
+@router.patch("/agreements/{agreement_id}")
+async def edit_agreement(
+    agreement_id: PathId, body: AgreementUpdate, session: DbSession, user: CurrentUser
+) -> AgreementRead:
+    return await contracts.edit(session, user=user, agreement_id=agreement_id, data=body)
+
+
+@router.post("/agreements/{agreement_id}/signoffs", status_code=201)
+async def sign_agreement(
+    agreement_id: PathId, body: SignoffCreate, session: DbSession, user: CurrentUser
+) -> SignoffRead:
+    return await contracts.sign(session, user=user, agreement_id=agreement_id, data=body)
+
+
+async def _agreement(session: DbSession, agreement_id: int) -> Signable:
+    return (await contracts.get(session, agreement_id))[1]
+
+
+@router.put("/agreements/{agreement_id}/follow", status_code=204)
+async def follow_agreement(agreement_id: PathId, session: DbSession, user: CurrentUser) -> Response:
+    await service.follow(session, await _agreement(session, agreement_id), user=user)
+    return Response(status_code=204)
+
+
+@router.delete("/agreements/{agreement_id}/follow", status_code=204)
+async def unfollow_agreement(
+    agreement_id: PathId, session: DbSession, user: CurrentUser
+) -> Response:
+    await service.unfollow(session, await _agreement(session, agreement_id), user=user)
+    return Response(status_code=204)
+
+
+@router.get("/agreements/{agreement_id}/comments")
+async def agreement_discussion(
+    agreement_id: PathId, session: DbSession, user: CurrentUser, page: PageQuery
+) -> Page[DiscussionRead]:
+    signable = await _agreement(session, agreement_id)
+    items, cursor = await service.discussion(session, signable, page)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.post("/agreements/{agreement_id}/comments", status_code=201)
+async def discuss_agreement(
+    agreement_id: PathId, body: CommentCreate, session: DbSession, user: CurrentUser
+) -> DiscussionRead:
+    signable = await _agreement(session, agreement_id)
+    return await service.discuss(session, signable, user=user, body=body.body)
+
+
+@router.get("/agreements/{agreement_id}/scorecard")
+async def scorecard(
+    agreement_id: PathId,
+    session: DbSession,
+    user: CurrentUser,
+    period: Annotated[Period | None, Query(description="YYYY-MM; this month if left out")] = None,
+) -> Scorecard:
+    return await contracts.scorecard(session, agreement_id=agreement_id, period=period)
+
+
+@router.put("/agreements/{agreement_id}/clauses/{number}/checks/{period}")
+async def record_check(
+    agreement_id: PathId,
+    number: ClauseNumber,
+    period: Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    body: CheckCreate,
+    session: DbSession,
+    user: CurrentUser,
+) -> CheckRead:
+    return await contracts.record_check(
+        session, user=user, agreement_id=agreement_id, number=number, period=period, data=body
+    )

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.agreements import marking
+from app.agreements.marking import Marker
 from app.auth.deps import SESSION_COOKIE, Principal
 from app.config import Settings
 from app.core import csrf
@@ -33,6 +35,8 @@ class PageContext:
     # The live stream's position when the page was read: the page's socket resumes from here,
     # so an event between rendering and connecting is not lost.
     live_after: int
+    # The glossary, marked in the posts and comments the page shows.
+    terms: Marker
 
     @property
     def settings(self) -> Settings:
@@ -49,6 +53,7 @@ class PageContext:
                 "csrf_token": self.csrf_token,
                 "unread": self.unread,
                 "live_after": self.live_after,
+                "terms": self.terms,
                 "settings": self.settings,
                 **context,
             },
@@ -67,6 +72,7 @@ async def _page_context(request: Request, session: DbSession, principal: Princip
         csrf_token=csrf.token_for(secret_key(request), seed) if seed else "",
         live_after=await outbox.last_seq(session),
         unread=await notifications.unread_count(session, viewer),
+        terms=await marking.marker(session),
     )
 
 

@@ -11,6 +11,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from app.files.sniff import IMAGE_TYPES
 from app.files.sniff import label as file_label
@@ -164,6 +167,14 @@ def initials(name: str) -> str:
     return "".join(p[0] for p in parts[:2]).upper() or "?"
 
 
+@pass_context
+def with_terms(context: Context, fragment: str) -> Markup:
+    """Sanitized post or comment HTML with the page's glossary terms marked (`terms`, set by
+    the page context; as it is on pages without one)."""
+    terms = context.get("terms")
+    return terms.mark(fragment) if terms is not None else Markup(fragment)
+
+
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.autoescape = True  # every template, whatever its extension
 templates.env.trim_blocks = True
@@ -177,6 +188,7 @@ templates.env.filters.update(
     initials=initials,
     file_size=file_size,
     file_label=file_label,
+    with_terms=with_terms,
 )
 templates.env.globals["departments"] = list(DEPARTMENT_LABELS.items())
 templates.env.globals["kinds"] = KIND_LABELS

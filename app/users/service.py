@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import password_policy, passwords
@@ -112,3 +113,22 @@ async def list_users(
     session: AsyncSession, *, q: str | None, department: str | None, page: PageParams
 ) -> tuple[list[User], str | None]:
     return await paginate(session, repository.search(q=q, department=department), User.id, page)
+
+
+async def list_everyone(
+    session: AsyncSession, *, q: str | None, department: str | None, page: PageParams
+) -> tuple[list[User], str | None]:
+    """The directory's list with the deactivated people in it (the admin page: an admin must
+    find someone to reactivate them)."""
+    # The directory's filters without its `is_active` one (repository.search always has it).
+    stmt = select(User)
+    if q:
+        stmt = stmt.where(
+            or_(
+                User.display_name.icontains(q, autoescape=True),
+                User.handle.icontains(q, autoescape=True),
+            )
+        )
+    if department:
+        stmt = stmt.where(User.department == department)
+    return await paginate(session, stmt, User.id, page)

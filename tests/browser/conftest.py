@@ -56,7 +56,9 @@ async def _seed(database_url: str) -> World:
             nina = await make_user(app, "nina", department=Department.marketing, password=PASSWORD)
             kim = await make_user(app, "kim", password=PASSWORD)
             dana = await make_user(app, "dana", department=Department.customer_success)
-            world = World("", {"sam": sam, "nina": nina, "kim": kim, "dana": dana})
+            # The admin page's tests create the people they change through this admin.
+            ada = await make_user(app, "ada", department=Department.leadership, admin=True)
+            world = World("", {"sam": sam, "nina": nina, "kim": kim, "dana": dana, "ada": ada})
             for who, name, extra in (
                 (sam, "Acme Corp", {"slug": "acme", "industry": "Manufacturing", "tier": "1"}),
                 (sam, "Globex", {"industry": "Energy", "tier": "2"}),

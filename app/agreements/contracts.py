@@ -60,6 +60,10 @@ async def get(session: AsyncSession, agreement_id: int) -> tuple[Agreement, Sign
     return found
 
 
+async def signable_of(session: AsyncSession, agreement_id: int) -> Signable:
+    return (await get(session, agreement_id))[1]
+
+
 def _clause_rows(agreement_id: int, clauses: list[ClauseIn]) -> list[Clause]:
     return [
         Clause(

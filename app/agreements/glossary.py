@@ -40,6 +40,10 @@ async def get(session: AsyncSession, slug: str) -> tuple[Term, Signable]:
     return found
 
 
+async def signable_of(session: AsyncSession, slug: str) -> Signable:
+    return (await get(session, slug))[1]
+
+
 async def _aliases(
     session: AsyncSession, term_key: str, aliases: list[str], own_id: int | None
 ) -> dict[str, str]:

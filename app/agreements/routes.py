@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from app.agreements import contracts, glossary, service
 from app.agreements.models import Signable, Status
@@ -34,6 +35,48 @@ router = APIRouter(prefix="/api/v1", tags=["agreements"])
 Slug = Annotated[str, Path(max_length=64), OneLine]
 Text = Annotated[str | None, Query(max_length=100), OneLine]
 ClauseNumber = Annotated[int, Path(ge=1, le=50)]
+
+
+async def _term_signable(slug: Slug, session: DbSession) -> Signable:
+    return await glossary.signable_of(session, slug)
+
+
+async def _agreement_signable(agreement_id: PathId, session: DbSession) -> Signable:
+    return await contracts.signable_of(session, agreement_id)
+
+
+def _follow_and_discuss(prefix: str, load: Callable[..., Awaitable[Signable]]) -> None:
+    """Following and the discussion thread, the same for terms and agreements (`load` is the
+    dependency that finds the one the path names; a default, since the annotations of these
+    nested functions are read as module-level names)."""
+    Subject = Depends(load)
+
+    @router.put(f"{prefix}/follow", status_code=204, name=f"follow {prefix}")
+    async def follow(
+        session: DbSession, user: CurrentUser, subject: Signable = Subject
+    ) -> Response:
+        await service.follow(session, subject, user=user)
+        return Response(status_code=204)
+
+    @router.delete(f"{prefix}/follow", status_code=204, name=f"unfollow {prefix}")
+    async def unfollow(
+        session: DbSession, user: CurrentUser, subject: Signable = Subject
+    ) -> Response:
+        await service.unfollow(session, subject, user=user)
+        return Response(status_code=204)
+
+    @router.get(f"{prefix}/comments", name=f"discussion of {prefix}")
+    async def discussion(
+        session: DbSession, user: CurrentUser, page: PageQuery, subject: Signable = Subject
+    ) -> Page[DiscussionRead]:
+        items, cursor = await service.discussion(session, subject, page)
+        return Page(items=items, next_cursor=cursor)
+
+    @router.post(f"{prefix}/comments", status_code=201, name=f"discuss {prefix}")
+    async def discuss(
+        body: CommentCreate, session: DbSession, user: CurrentUser, subject: Signable = Subject
+    ) -> DiscussionRead:
+        return await service.discuss(session, subject, user=user, body=body.body)
 
 
 # The glossary.
@@ -72,35 +115,7 @@ async def sign_term(
     return await glossary.sign(session, user=user, slug=slug, data=body)
 
 
-async def _term(session: DbSession, slug: str) -> Signable:
-    return (await glossary.get(session, slug))[1]
-
-
-@router.put("/glossary/{slug}/follow", status_code=204)
-async def follow_term(slug: Slug, session: DbSession, user: CurrentUser) -> Response:
-    await service.follow(session, await _term(session, slug), user=user)
-    return Response(status_code=204)
-
-
-@router.delete("/glossary/{slug}/follow", status_code=204)
-async def unfollow_term(slug: Slug, session: DbSession, user: CurrentUser) -> Response:
-    await service.unfollow(session, await _term(session, slug), user=user)
-    return Response(status_code=204)
-
-
-@router.get("/glossary/{slug}/comments")
-async def term_discussion(
-    slug: Slug, session: DbSession, user: CurrentUser, page: PageQuery
-) -> Page[DiscussionRead]:
-    items, cursor = await service.discussion(session, await _term(session, slug), page)
-    return Page(items=items, next_cursor=cursor)
-
-
-@router.post("/glossary/{slug}/comments", status_code=201)
-async def discuss_term(
-    slug: Slug, body: CommentCreate, session: DbSession, user: CurrentUser
-) -> DiscussionRead:
-    return await service.discuss(session, await _term(session, slug), user=user, body=body.body)
+_follow_and_discuss("/glossary/{slug}", _term_signable)
 
 
 # Agreements.
@@ -143,39 +158,7 @@ async def sign_agreement(
     return await contracts.sign(session, user=user, agreement_id=agreement_id, data=body)
 
 
-async def _agreement(session: DbSession, agreement_id: int) -> Signable:
-    return (await contracts.get(session, agreement_id))[1]
-
-
-@router.put("/agreements/{agreement_id}/follow", status_code=204)
-async def follow_agreement(agreement_id: PathId, session: DbSession, user: CurrentUser) -> Response:
-    await service.follow(session, await _agreement(session, agreement_id), user=user)
-    return Response(status_code=204)
-
-
-@router.delete("/agreements/{agreement_id}/follow", status_code=204)
-async def unfollow_agreement(
-    agreement_id: PathId, session: DbSession, user: CurrentUser
-) -> Response:
-    await service.unfollow(session, await _agreement(session, agreement_id), user=user)
-    return Response(status_code=204)
-
-
-@router.get("/agreements/{agreement_id}/comments")
-async def agreement_discussion(
-    agreement_id: PathId, session: DbSession, user: CurrentUser, page: PageQuery
-) -> Page[DiscussionRead]:
-    signable = await _agreement(session, agreement_id)
-    items, cursor = await service.discussion(session, signable, page)
-    return Page(items=items, next_cursor=cursor)
-
-
-@router.post("/agreements/{agreement_id}/comments", status_code=201)
-async def discuss_agreement(
-    agreement_id: PathId, body: CommentCreate, session: DbSession, user: CurrentUser
-) -> DiscussionRead:
-    signable = await _agreement(session, agreement_id)
-    return await service.discuss(session, signable, user=user, body=body.body)
+_follow_and_discuss("/agreements/{agreement_id}", _agreement_signable)
 
 
 @router.get("/agreements/{agreement_id}/scorecard")

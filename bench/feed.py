@@ -69,6 +69,8 @@ from bench.harness import (
 SCENARIOS = (
     "home_feed_1w",
     "home_feed_2w",
+    "home_page_1w",
+    "home_page_2w",
     "company_feed",
     "account_feed",
     "post_create",
@@ -78,7 +80,7 @@ SCENARIOS = (
 
 def baseline_key(scenario: str) -> str:
     """Scenarios that send the same request share one SQL baseline."""
-    for request in ("home_feed", "post_create"):
+    for request in ("home_feed", "home_page", "post_create"):
         if scenario.startswith(request):
             return request
     return scenario
@@ -110,6 +112,16 @@ SCENARIO_SPECS = {
     ),
     "home_feed_2w": Scenario(
         "home_feed_2w", 2, True, "GET", "GET /api/v1/feed, 2 workers, saturated"
+    ),
+    "home_page_1w": Scenario(
+        "home_page_1w",
+        1,
+        False,
+        "GET",
+        "GET / (the home page: the feed rendered, glossary terms marked), a different user each",
+    ),
+    "home_page_2w": Scenario(
+        "home_page_2w", 2, True, "GET", "GET / (the home page), 2 workers, saturated"
     ),
     "company_feed": Scenario(
         "company_feed", 1, False, "GET", "GET /api/v1/feed/company, many users"
@@ -262,6 +274,8 @@ def request_lines(scenario: str, sample: Sample, seed: int) -> list[tuple[str, s
         token = sample.tokens[uid]
         if scenario.startswith("home_feed"):
             lines.append(("GET", "/api/v1/feed", token, ""))
+        elif scenario.startswith("home_page"):
+            lines.append(("GET", "/", token, ""))
         elif scenario == "company_feed":
             lines.append(("GET", "/api/v1/feed/company", token, ""))
         elif scenario == "account_feed":

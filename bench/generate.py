@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import sys
 import time
@@ -88,6 +89,34 @@ SENTENCES = (
     "Discount request came in again; holding the line at the approved tier.",
 )
 PARAGRAPH_MARKUP = ("", "**Next steps:** ", "_Context:_ ", "Quick update: ")
+# A glossary whose words are all over the sentences above, so the pages mark several terms on
+# every card: (term, aliases, status).
+GLOSSARY = (
+    ("Pilot", ["pilots", "proof of concept"], "agreed"),
+    ("Champion", ["internal champion"], "agreed"),
+    ("Renewal", ["renewals"], "agreed"),
+    ("Procurement", [], "proposed"),
+    ("RFP", ["request for proposal"], "agreed"),
+    ("Case study", ["case studies"], "agreed"),
+    ("Roadmap session", [], "disputed"),
+    ("Security review", ["SOC 2 evidence"], "agreed"),
+    ("Reference customer", ["reference"], "agreed"),
+    ("Discount", ["discount request"], "disputed"),
+    ("Expansion", ["upsell"], "agreed"),
+    ("Sponsor", ["business sponsor"], "proposed"),
+    ("Time to value", ["TTV"], "agreed"),
+    ("Onboarding", [], "agreed"),
+    ("Webinar", ["webinars"], "agreed"),
+    ("Campaign", ["campaigns"], "proposed"),
+    ("Success criteria", [], "agreed"),
+    ("Liability cap", [], "agreed"),
+    ("Approved tier", ["price tier"], "agreed"),
+    ("Quarterly review", ["QBR"], "agreed"),
+    ("MQL", ["marketing-qualified lead"], "agreed"),
+    ("SQL", ["sales-qualified lead"], "agreed"),
+    ("Lead", [], "agreed"),
+    ("Qualified opportunity", ["QO"], "disputed"),
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +151,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--chunk", type=int, default=50_000, help="rows per COPY / transaction")
     p.add_argument("--reset", action="store_true", help="drop everything in the database first")
+    p.add_argument(
+        "--glossary-only",
+        action="store_true",
+        help="only replace the glossary of a database generated before it existed",
+    )
     p.add_argument(
         "--reset-any",
         action="store_true",
@@ -492,6 +526,11 @@ class Generator:
         columns = "id post_id version user_id account_id verdict reason deal_stage note created_at"
         await self.write("verdict", columns.split(), judged)
 
+    async def glossary(self) -> None:
+        """The glossary's terms with their current version (no sign-off rows: the pages read
+        the status), written by the first user."""
+        await write_glossary(self.sink, self.ts(1.0))
+
     async def attachments(self) -> None:
         """One file per attached post (rows only: the feed reads the rows, not the bytes); a
         quarter of them images with a thumbnail, the rest PDFs."""
@@ -503,9 +542,18 @@ class Generator:
             )
             key = f"bench{number:012x}"
             files.append(
-                (number, author, name, kind, 180_000 + number % 900_000, "0" * 64, key,
-                 f"{key}.thumb" if image else None, created)
-            )  # fmt: skip
+                (
+                    number,
+                    author,
+                    name,
+                    kind,
+                    180_000 + number % 900_000,
+                    "0" * 64,
+                    key,
+                    f"{key}.thumb" if image else None,
+                    created,
+                )
+            )
             links.append((pid, number, 0))
         columns = (
             "id uploader_id name content_type size sha256 storage_key thumbnail_key created_at"
@@ -566,6 +614,56 @@ class Generator:
 
 
 # Database preparation and finishing touches, per backend.
+
+
+async def write_glossary(sink: Sink, when: datetime) -> None:
+    from app.core.text import render_markdown, slugify
+
+    signables, versions, terms, aliases = [], [], [], []
+    for number, (term, names, status) in enumerate(GLOSSARY, 1):
+        definition = f"What both teams mean by {term.lower()}: agreed in the quarterly review."
+        departments = '["sales", "marketing"]'
+        agreed = 1 if status == "agreed" else None
+        signables.append((number, "term", status, 1, agreed, departments, 1, when, when))
+        content = json.dumps({"definition": definition, "aliases": names})
+        versions.append((number, 1, 1, content, when))
+        terms.append(
+            (
+                number,
+                slugify(term),
+                term,
+                term.casefold(),
+                definition,
+                render_markdown(definition),
+                definition if agreed else None,
+            )
+        )
+        aliases += [(name.casefold(), number, name) for name in names]
+    await sink.write(
+        "signable",
+        "id kind status version agreed_version required_departments "
+        "created_by created_at updated_at".split(),
+        signables,
+    )
+    await sink.write(
+        "signable_version", "signable_id version author_id content created_at".split(), versions
+    )
+    await sink.write(
+        "glossary_term",
+        "signable_id slug term term_key definition definition_html agreed_definition".split(),
+        terms,
+    )
+    await sink.write("glossary_alias", ["alias_key", "signable_id", "alias"], aliases)
+
+
+async def add_glossary(url: str) -> None:
+    """Replace the glossary of a generated database (`--glossary-only`)."""
+    async with RawDb(url) as db:
+        for table in ("glossary_alias", "glossary_term", "signable_version", "signoff", "signable"):
+            await db.execute(f"DELETE FROM {table}")
+        sink: Sink = PgSink(db) if db.pg is not None else SqliteSink(db)
+        await write_glossary(sink, datetime.now(UTC))
+        await fix_sequences(db)
 
 
 async def wipe(url: str) -> None:
@@ -706,6 +804,7 @@ async def load(url: str, plan: Plan) -> dict[str, int]:
         gen.plan_engagement()
         await gen.posts()
         await gen.collateral()
+        await gen.glossary()
         await gen.attachments()
         await gen.comments()
         await gen.reactions()
@@ -748,6 +847,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     # Alembic runs its own event loop, so this happens outside ours.
     upgrade(url)
+    if args.glossary_only:
+        asyncio.run(add_glossary(url))
+        print(f"glossary: {len(GLOSSARY)} terms")
+        return
     counts = asyncio.run(load(url, plan))
     width = max(len(t) for t in counts)
     for table, n in counts.items():

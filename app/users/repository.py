@@ -20,8 +20,10 @@ async def by_handles(session: AsyncSession, handles: list[str]) -> list[User]:
     return list(await session.scalars(select(User).where(User.handle.in_(handles))))
 
 
-def search(*, q: str | None, department: str | None) -> Select[User]:
-    stmt = select(User).where(User.is_active.is_(True))
+def search(*, q: str | None, department: str | None, deactivated_too: bool = False) -> Select[User]:
+    """People by a text in their name or handle and by department; only active ones unless
+    `deactivated_too` (the admin page)."""
+    stmt = select(User) if deactivated_too else select(User).where(User.is_active.is_(True))
     if q:
         stmt = stmt.where(
             or_(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import password_policy, passwords
@@ -120,15 +119,5 @@ async def list_everyone(
 ) -> tuple[list[User], str | None]:
     """The directory's list with the deactivated people in it (the admin page: an admin must
     find someone to reactivate them)."""
-    # The directory's filters without its `is_active` one (repository.search always has it).
-    stmt = select(User)
-    if q:
-        stmt = stmt.where(
-            or_(
-                User.display_name.icontains(q, autoescape=True),
-                User.handle.icontains(q, autoescape=True),
-            )
-        )
-    if department:
-        stmt = stmt.where(User.department == department)
+    stmt = repository.search(q=q, department=department, deactivated_too=True)
     return await paginate(session, stmt, User.id, page)

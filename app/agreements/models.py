@@ -134,8 +134,9 @@ class Term(Base):
     )
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     term: Mapped[str] = mapped_column(String(80))
-    # The term lower-cased and its spaces folded: unique among terms and aliases.
-    term_key: Mapped[str] = mapped_column(String(80), unique=True)
+    # The term case-folded and its spaces folded: unique among terms and aliases (case
+    # folding may lengthen a name up to three times: "ß" is "ss").
+    term_key: Mapped[str] = mapped_column(String(240), unique=True)
     definition: Mapped[str] = mapped_column(Text)
     definition_html: Mapped[str] = mapped_column(Text)
     # The definition of `signable.agreed_version` (None before the first agreement).
@@ -145,7 +146,7 @@ class Term(Base):
 class TermAlias(Base):
     __tablename__ = "glossary_alias"
 
-    alias_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    alias_key: Mapped[str] = mapped_column(String(240), primary_key=True)
     signable_id: Mapped[int] = mapped_column(
         ForeignKey("glossary_term.signable_id", ondelete="CASCADE"), index=True
     )

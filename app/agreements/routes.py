@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from app.agreements import contracts, glossary, service
 from app.agreements.models import Signable, Status
 from app.agreements.schemas import (
+    PERIOD_PATTERN,
     AgreementCreate,
     AgreementRead,
     AgreementSummary,
@@ -175,7 +176,7 @@ async def scorecard(
 async def record_check(
     agreement_id: PathId,
     number: ClauseNumber,
-    period: Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    period: Annotated[str, Path(pattern=PERIOD_PATTERN)],
     body: CheckCreate,
     session: DbSession,
     user: CurrentUser,

@@ -31,8 +31,12 @@ ClauseText = Annotated[
 ]
 Departments = Annotated[list[Department], Field(min_length=1, max_length=6)]
 Version = Annotated[int, Field(ge=1, le=1_000_000)]
-# A calendar month, `YYYY-MM`.
-Period = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+# A calendar month, `YYYY-MM` (1900 to 2199).
+PERIOD_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"
+Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN)]
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+# An agreement is for a quarter, a half or a year; three years at the most.
+LONGEST_PERIOD_DAYS = 3 * 366
 
 
 def _distinct(values: list[Any]) -> list[Any]:
@@ -108,6 +112,10 @@ class AgreementCreate(RequestModel):
     def _period_in_order(self) -> AgreementCreate:
         if self.period_end < self.period_start:
             raise ValueError("the period ends before it starts")
+        if self.period_start < EARLIEST or self.period_end > LATEST:
+            raise ValueError("the period must fall between 1900 and 2199")
+        if (self.period_end - self.period_start).days > LONGEST_PERIOD_DAYS:
+            raise ValueError("the period is longer than three years")
         return self
 
 

@@ -11,6 +11,7 @@ version, sign-off and dispute (`AgreementChanged`).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -316,3 +317,62 @@ async def follow(session: AsyncSession, signable: Signable, *, user: User) -> No
 
 async def unfollow(session: AsyncSession, signable: Signable, *, user: User) -> None:
     await repository.unfollow(session, signable.id, user.id)
+
+
+# Read helpers for the pages.
+
+
+def may_sign(user: User, signable: Signable) -> bool:
+    """Whether `user` signs it: a lead of one of its required departments (the pages show
+    the sign-off panel to them only; `sign` refuses everyone else)."""
+    return user.is_lead and user.department.value in signable.required_departments
+
+
+def version_text(content: dict[str, Any]) -> str:
+    """A version's content as the plain text two versions are compared in: a term's
+    definition and aliases, or an agreement's title, period and numbered clauses."""
+    if "definition" in content:
+        aliases = ", ".join(content.get("aliases") or [])
+        return str(content["definition"]) + (f"\n\nAliases: {aliases}" if aliases else "")
+    lines = [
+        str(content.get("title", "")),
+        f"From {content.get('period_start')} to {content.get('period_end')}",
+    ]
+    for clause in content.get("clauses") or []:
+        line = f"{clause.get('number')}. ({clause.get('owner_department')}) {clause.get('text')}"
+        if clause.get("metric"):
+            line += f" [measured: {str(clause['metric']).replace('_', ' ')}"
+            if clause.get("target") is not None:
+                line += f", target {clause['target']:g}"
+            line += "]"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+_TOKENS = re.compile(r"\s+|\S+")
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """What changed from `before` to `after`, word by word (difflib): runs of
+    `("same" | "del" | "ins", text)` in reading order. The text is plain: whoever shows it
+    escapes it."""
+    old, new = _TOKENS.findall(before), _TOKENS.findall(after)
+    runs: list[tuple[str, str]] = []
+
+    def add(kind: str, tokens: list[str]) -> None:
+        if not tokens:
+            return
+        text = "".join(tokens)
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, runs[-1][1] + text)
+        else:
+            runs.append((kind, text))
+
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            add("same", old[i1:i2])
+        else:
+            add("del", old[i1:i2])
+            add("ins", new[j1:j2])
+    return runs

@@ -48,7 +48,7 @@ def upgrade() -> None:
     sa.Column('signable_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('term', sa.String(length=80), nullable=False),
-    sa.Column('term_key', sa.String(length=80), nullable=False),
+    sa.Column('term_key', sa.String(length=240), nullable=False),
     sa.Column('definition', sa.Text(), nullable=False),
     sa.Column('definition_html', sa.Text(), nullable=False),
     sa.Column('agreed_definition', sa.Text(), nullable=True),
@@ -119,7 +119,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('agreement_id', 'number', 'period', name=op.f('pk_clause_check'))
     )
     op.create_table('glossary_alias',
-    sa.Column('alias_key', sa.String(length=80), nullable=False),
+    sa.Column('alias_key', sa.String(length=240), nullable=False),
     sa.Column('signable_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('alias', sa.String(length=80), nullable=False),
     sa.ForeignKeyConstraint(['signable_id'], ['glossary_term.signable_id'], name=op.f('fk_glossary_alias_signable_id_glossary_term'), ondelete='CASCADE'),

@@ -163,6 +163,8 @@ async def test_bad_agreements_are_refused_and_nothing_is_written(
     clause = {"owner_department": "marketing", "text": "x"}
     for body in (
         SLA | {"period_end": "2025-12-31"},  # ends before it starts
+        SLA | {"period_end": "2029-12-31"},  # more than three years
+        SLA | {"period_start": "0001-01-01"},
         SLA | {"clauses": [clause | {"metric": "happiness"}]},
         SLA | {"clauses": [clause | {"target": 3}]},  # a target without a metric
         SLA | {"clauses": [clause | {"owner_department": "finance"}]},
@@ -381,6 +383,15 @@ async def test_the_scorecard_measures_each_metric_on_known_data(
     empty = await scorecard(client, sofia, agreement, "2025-01")
     assert empty[1]["actual"] is None
     assert "replied" in empty[1]["reason"]
+    for period in ("0000-01", "9999-12"):
+        await api_error(
+            client,
+            sofia,
+            "GET",
+            f"{AGREEMENTS}/{agreement['id']}/scorecard",
+            422,
+            params={"period": period},
+        )
     await api_error(
         client,
         sofia,

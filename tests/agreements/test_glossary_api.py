@@ -277,8 +277,22 @@ async def test_bad_terms_are_refused_and_nothing_is_written(
         json={"aliases": ["SQL", "MQL"]} | {"aliases": ["x" * 81]},
     )
     await api_error(client, grace, "GET", f"{GLOSSARY}/nothing-here", 404, "unknown_term")
+    # Case folding lengthens some names ("ß" is "ss"): still a clear answer.
+    long_name = await api(
+        client, grace, "POST", GLOSSARY, 201, json={"term": "ß" * 80, "definition": "x"}
+    )
+    await api_error(
+        client,
+        grace,
+        "POST",
+        GLOSSARY,
+        409,
+        "term_exists",
+        json={"term": "ẞ" * 80, "definition": "x"},
+    )
+    assert long_name["term"] == "ß" * 80
     listed = await api(client, grace, "GET", GLOSSARY, 200)
-    assert [t["slug"] for t in listed["items"]] == ["mql"]
+    assert [t["term"] for t in listed["items"]] == ["MQL", "ß" * 80]
     assert (await term(client, grace, "mql"))["signoffs"] == []
 
 

@@ -13,10 +13,11 @@ from app.feeds import handlers as feeds
 from app.live import handlers as live
 from app.notifications import handlers as notifications
 from app.posts import extensions as post_extensions
+from app.questions import handlers as questions
 from app.search_index import handlers as search_index
 from app.topics import handlers as topics
 
-REACTORS = (topics, collateral, feeds, notifications, live, search_index)
+REACTORS = (topics, collateral, questions, feeds, notifications, live, search_index)
 
 
 def install() -> None:

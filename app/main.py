@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import IMPORT_PATH
 from app.accounts.routes import router as accounts_router
+from app.agreements.pages import router as agreements_pages
 from app.agreements.routes import router as agreements_router
 from app.auth import passwords
 from app.auth.pages import router as auth_pages
@@ -45,6 +46,7 @@ from app.notifications.pages import router as notifications_pages
 from app.notifications.routes import router as notifications_router
 from app.posts.pages import router as posts_pages
 from app.posts.routes import router as posts_router
+from app.questions.routes import router as questions_router
 from app.search_index import runtime as search_runtime
 from app.search_index.pages import router as search_pages
 from app.search_index.routes import router as search_router
@@ -67,6 +69,7 @@ ROUTERS = (
     posts_router,
     collateral_router,
     agreements_router,
+    questions_router,
     follows_router,
     topics_router,
     feeds_router,
@@ -81,6 +84,7 @@ PAGE_ROUTERS = (
     accounts_pages,
     posts_pages,
     collateral_pages,
+    agreements_pages,
     users_pages,
     topics_pages,
     groups_pages,

@@ -31,6 +31,7 @@ from app.posts.models import (
     PostTopic,
     Reaction,
 )
+from app.questions.models import Question
 from app.topics.models import Topic
 from app.users.models import User
 
@@ -61,6 +62,7 @@ __all__ = [
     "PostAttachment",
     "PostMention",
     "PostTopic",
+    "Question",
     "Reaction",
     "Signable",
     "SignableFollow",

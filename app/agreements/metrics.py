@@ -9,6 +9,7 @@ read, and a monthly aggregate shows no content.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import aliased
 from app.agreements.models import Metric
 from app.collateral.models import Verdict
 from app.posts.models import Comment, Post, PostKind
+from app.questions.models import Question
 from app.users.models import Department, User
 
 
@@ -39,10 +41,6 @@ UNITS = {
     Metric.cross_department_reply_share: "share",
 }
 NOT_RECORDED = {
-    Metric.question_first_answer_hours: (
-        "Tandem does not record yet which department a question is addressed to, or when it "
-        "was first answered by that department."
-    ),
     Metric.story_to_published_days: (
         "Tandem does not record yet when a win story is published as a testimonial."
     ),
@@ -101,6 +99,8 @@ async def measure(
         return Measure(float(count or 0), unit)
     if metric is Metric.collateral_verdicts_per_rep:
         return await _verdicts_per_person(session, department, month, unit)
+    if metric is Metric.question_first_answer_hours:
+        return await _first_answer_hours(session, department, month, unit)
     return await _cross_department_share(session, department, month, unit)
 
 
@@ -126,6 +126,25 @@ async def _verdicts_per_person(
         )
     )
     return Measure(round((verdicts or 0) / people, 2), unit)
+
+
+async def _first_answer_hours(
+    session: AsyncSession, department: Department, month: Month, unit: str
+) -> Measure:
+    rows = (
+        await session.execute(
+            select(Question.asked_at, Question.first_answer_at).where(
+                Question.to_department == department.value,
+                Question.asked_at >= month.start,
+                Question.asked_at < month.end,
+            )
+        )
+    ).all()
+    hours = [(answered - asked).total_seconds() / 3600 for asked, answered in rows if answered]
+    if not hours:
+        why = "none of them was answered yet" if rows else "nobody asked it a question"
+        return Measure(None, unit, f"No answer to measure from {department.value}: {why}.")
+    return Measure(round(statistics.median(hours), 1), unit)
 
 
 async def _cross_department_share(

@@ -12,6 +12,7 @@ from app.follows.events import Followed, Target
 from app.notifications.models import NotificationKind
 from app.notifications.service import notify
 from app.posts.events import CommentAdded, PostCreated, PostUpdated, ReactionChanged
+from app.questions.events import AnswerAccepted, QuestionRouted
 
 on = events.Handlers()
 
@@ -111,4 +112,27 @@ async def agreement_changed(session: AsyncSession, event: AgreementChanged) -> N
         targets=[(u, NotificationKind.agreement_changed) for u in event.recipient_ids],
         path=event.path,
         summary=event.summary,
+    )
+
+
+@on(QuestionRouted)
+async def question_routed(session: AsyncSession, event: QuestionRouted) -> None:
+    await notify(
+        session,
+        actor_id=event.asker_id,
+        targets=[(u, NotificationKind.question_routed) for u in event.recipient_ids],
+        post_id=event.post_id,
+        visibility=event.visibility,
+    )
+
+
+@on(AnswerAccepted)
+async def answer_accepted(session: AsyncSession, event: AnswerAccepted) -> None:
+    await notify(
+        session,
+        actor_id=event.asker_id,
+        targets=[(event.answer_author_id, NotificationKind.answer_accepted)],
+        post_id=event.post_id,
+        visibility=event.visibility,
+        comment_id=event.comment_id,
     )

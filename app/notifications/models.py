@@ -19,6 +19,8 @@ class NotificationKind(StrEnum):
     collateral_flagged = "collateral_flagged"
     collateral_updated = "collateral_updated"
     agreement_changed = "agreement_changed"
+    question_routed = "question_routed"
+    answer_accepted = "answer_accepted"
 
 
 class Notification(CreatedAt, Base):

@@ -38,6 +38,8 @@ class PostCreated(DomainEvent):
     account_owner_ids: tuple[int, ...]
     # A collateral post's catalogue data, as given (its domain checks it).
     collateral: dict[str, Any] | None = None
+    # The department a question is addressed to (a `Department` value), as given.
+    to_department: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,8 @@ class PostCreate(RequestModel):
     group: Name | None = None
     attachments: Attachments = Field(default_factory=list)
     collateral: CollateralDetails | None = None
+    # Only for a question: the department asked (the questions domain routes it there).
+    to_department: Department | None = None
 
 
 class PostUpdate(RequestModel):
@@ -80,6 +82,9 @@ class PostRead(BaseModel):
     # A collateral post's {stage, audience, industries, status, version, stats}, the stats
     # counting the verdicts the reader may see (added by the collateral domain).
     collateral: dict[str, Any] | None = None
+    # A question's {to_department, status, accepted_comment_id, first_answer_at, ...} (added
+    # by the questions domain).
+    question: dict[str, Any] | None = None
 
 
 class CommentCreate(RequestModel):

@@ -67,9 +67,13 @@ def _check_links(*, accounts: int, topics: int, mentions: int, field: str) -> No
             )
 
 
-def _check_details(kind: PostKind, collateral: dict[str, Any] | None) -> None:
+def _check_details(
+    kind: PostKind, collateral: dict[str, Any] | None, to_department: object = None
+) -> None:
     if collateral is not None and kind is not PostKind.collateral:
         raise Invalid("Only a collateral post has collateral details.", field="body.collateral")
+    if to_department is not None and kind is not PostKind.question:
+        raise Invalid("Only a question is addressed to a department.", field="body.to_department")
 
 
 def _check_text(kind: PostKind, title: str | None, body: str) -> None:
@@ -183,7 +187,7 @@ async def create(
     """Publish a post and link what it references; returns the post in its API shape (built
     from what was written, not read back)."""
     _check_text(data.kind, data.title, data.body)
-    _check_details(data.kind, data.collateral)
+    _check_details(data.kind, data.collateral, data.to_department)
     attachments = await _attachments(session, viewer, data.attachments)
     refs = references(data.body)
     _check_links(accounts=0, topics=0, mentions=len(refs.mentions), field="body.body")
@@ -224,6 +228,7 @@ async def create(
             mention_ids=tuple(u.id for u in mentioned),
             account_owner_ids=tuple(a.owner_id for a in tagged if a.owner_id),
             collateral=data.collateral,
+            to_department=data.to_department.value if data.to_department else None,
         ),
     )
     # What the other domains add to the shape (a collateral post's details, just written).

@@ -3,7 +3,7 @@ scorecard's metrics computed on constructed data (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.collateral.models import Verdict
 from app.core.db import transaction
 from app.posts.models import Comment, Post
+from app.questions.models import Question
 from app.users.models import Department
 from tests.checks import all_pages, api_error
 from tests.factories import Person, api, make_account, make_post, make_user
@@ -369,17 +370,38 @@ async def test_the_scorecard_measures_each_metric_on_known_data(
     ]
     await back_date(app, Post.id, [s["id"] for s in stories], IN_MARCH)
 
+    # Questions to marketing asked in March: answered after 2 h and 7 h, one still open; one
+    # asked of sales does not count, nor one answered by sales.
+    asked = IN_MARCH
+    for hours, to in ((2, "marketing"), (7, "marketing"), (None, "marketing"), (1, "sales")):
+        question = await make_post(
+            client, sam, "Which deck for $acme?", kind="question", to_department=to
+        )
+        answered = asked + timedelta(hours=hours) if hours else None
+        async with transaction(app.state.sessionmaker) as session:
+            await session.execute(
+                update(Question)
+                .where(Question.post_id == question["id"])
+                .values(asked_at=asked, first_answer_at=answered)
+            )
+
     card = await scorecard(client, sofia, agreement)
     assert (card[1]["actual"], card[1]["unit"], card[1]["met"]) == (0.75, "share", True)
     assert (card[2]["actual"], card[2]["met"]) == (1.25, False)  # 5 verdicts / 4 sales people
     assert (card[3]["actual"], card[3]["unit"], card[3]["met"]) == (3, "stories", True)
-    for number in (4, 5):  # not recorded by Tandem yet: no figure, a reason
-        assert (card[number]["actual"], card[number]["met"]) == (None, None)
-        assert card[number]["reason"].startswith("Tandem does not record yet")
+    assert (card[4]["actual"], card[4]["unit"], card[4]["met"]) == (4.5, "hours", True)  # median
+    # Not recorded by Tandem yet: no figure, a reason.
+    assert (card[5]["actual"], card[5]["met"]) == (None, None)
+    assert card[5]["reason"].startswith("Tandem does not record yet")
     april_card = await scorecard(client, sofia, agreement, "2026-04")
     assert april_card[1]["actual"] == 1.0  # the one late reply crossed departments
     assert april_card[2]["actual"] == 0.25
     assert (april_card[3]["actual"], april_card[3]["met"]) == (0, False)
+    assert april_card[4]["actual"] is None
+    assert (
+        april_card[4]["reason"]
+        == "No answer to measure from marketing: nobody asked it a question."
+    )
     empty = await scorecard(client, sofia, agreement, "2025-01")
     assert empty[1]["actual"] is None
     assert "replied" in empty[1]["reason"]

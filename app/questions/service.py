@@ -1,0 +1,178 @@
+"""Questions across the divide: a question reaches the right people of the department it
+asks, the first answer from that department is on the clock, and the asker accepts one.
+
+A question is written with its post (`handlers`: posts do not know this domain). Addressed to
+a department, it is routed to that department's members who follow one of the post's
+accounts or topics, or, when none of them may see it, to the department's leads; never to
+anyone who may not see the post. The first comment by a member of that department (by anyone
+but the asker, for a question asked of everyone) answers it; the asker accepts one comment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import events
+from app.core.db import utcnow
+from app.core.errors import Forbidden, Invalid
+from app.core.pagination import PageParams
+from app.posts import service as posts
+from app.posts.events import CommentAdded, PostPlace
+from app.posts.models import Post, PostKind
+from app.posts.schemas import PostRead
+from app.questions import repository
+from app.questions.events import AnswerAccepted, QuestionRouted
+from app.questions.models import Question, QuestionStatus
+from app.questions.schemas import QuestionRead
+from app.users.models import Department, User
+from app.visibility import Viewer, load_viewers
+
+
+async def asked(
+    session: AsyncSession, *, place: PostPlace, post: PostRead, to_department: str | None
+) -> None:
+    """A new question: its row, and its people told when it asks a department."""
+    session.add(
+        Question(
+            post_id=place.post_id,
+            to_department=to_department,
+            status=QuestionStatus.open,
+            asked_at=post.created_at,
+        )
+    )
+    await session.flush()
+    if to_department is None:
+        return
+    recipients = await _route(session, place, to_department)
+    await events.publish(
+        session,
+        QuestionRouted(
+            post_id=place.post_id,
+            asker_id=place.author_id,
+            recipient_ids=tuple(u.id for u in recipients if u.id != place.author_id),
+            visibility=place.visibility,
+        ),
+    )
+
+
+async def _route(session: AsyncSession, place: PostPlace, department: str) -> list[User]:
+    """The department's followers of the post's accounts or topics who may see it, else its
+    leads who may."""
+    for candidates in (
+        await repository.followers_in(
+            session, department, account_ids=place.account_ids, topic_ids=place.topic_ids
+        ),
+        await repository.leads_of(session, department),
+    ):
+        candidates = [u for u in candidates if u.id != place.author_id]
+        viewers = await load_viewers(session, candidates) if candidates else {}
+        allowed = [u for u in candidates if viewers[u.id].can_see(place.visibility)]
+        if allowed:
+            return allowed
+    return []
+
+
+async def commented(session: AsyncSession, event: CommentAdded) -> None:
+    """The first comment from the department asked answers the question."""
+    comment = event.comment
+    question = await repository.get(session, comment.post_id)
+    if question is None or question.status is not QuestionStatus.open:
+        return
+    if comment.author.id == event.post_author_id:
+        return
+    if question.to_department not in (None, comment.author.department.value):
+        return
+    question.status = QuestionStatus.answered
+    question.first_answer_id = comment.id
+    question.first_answer_at = comment.created_at
+    await session.flush()
+
+
+async def accept(session: AsyncSession, *, user: User, post: Post, comment_id: int) -> None:
+    """The asker accepts one comment as the answer (another one later replaces it)."""
+    question = await repository.get(session, post.id) if post.kind is PostKind.question else None
+    if question is None:
+        raise Invalid(
+            "Only a question has an accepted answer.", field="path.post_id", code="not_a_question"
+        )
+    if user.id != post.author_id:
+        raise Forbidden("Only whoever asked accepts an answer.", code="not_the_asker")
+    comment = await repository.comment(session, comment_id)
+    if comment is None or comment.post_id != post.id:
+        raise Invalid(
+            "That comment is not an answer to this question.",
+            field="body.comment_id",
+            code="not_an_answer",
+        )
+    if comment.author_id == post.author_id:
+        raise Invalid(
+            "Your own comment cannot be the accepted answer.",
+            field="body.comment_id",
+            code="own_answer",
+        )
+    if question.accepted_comment_id == comment.id:
+        return
+    now = utcnow()
+    question.status = QuestionStatus.accepted
+    question.accepted_comment_id = comment.id
+    question.accepted_at = now
+    if question.first_answer_at is None:
+        question.first_answer_id, question.first_answer_at = comment.id, comment.created_at
+    await session.flush()
+    await events.publish(
+        session,
+        AnswerAccepted(
+            post_id=post.id,
+            comment_id=comment.id,
+            asker_id=user.id,
+            answer_author_id=comment.author_id,
+            visibility=await posts.visibility_of(session, post),
+        ),
+    )
+
+
+def question_read(question: Question, now: datetime) -> QuestionRead:
+    until = question.first_answer_at or now
+    return QuestionRead(
+        to_department=Department(question.to_department) if question.to_department else None,
+        status=question.status,
+        asked_at=question.asked_at,
+        first_answer_id=question.first_answer_id,
+        first_answer_at=question.first_answer_at,
+        accepted_comment_id=question.accepted_comment_id,
+        accepted_at=question.accepted_at,
+        waited_hours=round(max((until - question.asked_at).total_seconds(), 0) / 3600, 1),
+    )
+
+
+async def add_details(session: AsyncSession, viewer: Viewer, shapes: list[PostRead]) -> None:
+    """A question post's `question` (one statement, only when the page has questions)."""
+    ids = [s.id for s in shapes if s.kind is PostKind.question]
+    found = await repository.of_posts(session, ids)
+    now = utcnow()
+    for shape in shapes:
+        if (question := found.get(shape.id)) is not None:
+            shape.question = question_read(question, now).model_dump(mode="json")
+
+
+async def list_questions(
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    to_department: Department | None,
+    status: QuestionStatus,
+    account_id: int | None,
+    page: PageParams,
+) -> tuple[list[PostRead], str | None]:
+    """The questions the viewer may see, oldest first (the longest wait at the top)."""
+    ids, cursor = await repository.page_ids(
+        session,
+        viewer,
+        to_department=to_department.value if to_department else None,
+        status=status,
+        account_id=account_id,
+        page=page,
+    )
+    return await posts.read_posts(session, viewer, ids), cursor

@@ -3,7 +3,8 @@
 Northwind sells a revenue forecasting and pricing analytics platform. Its ~40 people (sales,
 marketing, customer success, product, leadership, operations) talk about ~25 customer
 accounts over the last two months: call notes, campaigns, blog posts, win stories,
-questions and collateral, with comments, reactions and follows.
+questions and collateral, with comments, reactions and follows. Its sales and marketing leads
+signed a glossary (and argue about one term) and this quarter's service-level agreement.
 
 The story is data (`data/*.toml`, loaded by `content`); `generator` plans who writes what and
 when from a fixed random seed; `seeding` writes the plan through the domain services.

@@ -7,12 +7,16 @@ named, not half-way through a seeding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import time
+from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
 from typing import TypeVar
 
+from app.agreements.models import CheckStatus, Metric
 from app.demo.datafile import ContentError, Table, read
 from app.demo.logins import DemoLogin, demo_logins_by_handle
 from app.posts.models import PostKind
@@ -130,6 +134,65 @@ class AssetStory:
 
 
 @dataclass(frozen=True)
+class Step:
+    """Something that happened to a glossary term or the agreement: a lead's sign-off, a
+    comment in its thread, or a new version (`edit`, whose `text` is the new definition)."""
+
+    by: str
+    do: str  # approve, reject, comment or edit
+    text: str | None
+    days_ago: int  # business days before the seeding (the agreement's: before its quarter)
+    at: time
+
+
+@dataclass(frozen=True)
+class TermStory:
+    """A glossary term: its first version, who follows it, and what happened to it."""
+
+    term: str
+    aliases: tuple[str, ...]
+    by: str
+    required: tuple[Department, ...]  # empty: the default departments
+    definition: str
+    followers: tuple[str, ...]
+    days_ago: int
+    at: time
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class CheckStory:
+    """Whether a clause without a metric was kept in one month, as its lead recorded it."""
+
+    by: str
+    status: CheckStatus
+    note: str | None
+    at: time
+
+
+@dataclass(frozen=True)
+class ClauseStory:
+    owner: Department
+    text: str
+    metric: Metric | None
+    target: float | None
+    checks: tuple[CheckStory, ...]  # the first and second month's, for a clause without metric
+
+
+@dataclass(frozen=True)
+class AgreementStory:
+    """The quarter's agreement: its clauses, and how it was signed before the quarter."""
+
+    title: str  # with {quarter}
+    by: str
+    followers: tuple[str, ...]
+    days_before: int
+    at: time
+    steps: tuple[Step, ...]
+    clauses: tuple[ClauseStory, ...]
+
+
+@dataclass(frozen=True)
 class Templates:
     """The sentences posts and comments are made of, and the values of their slots."""
 
@@ -168,6 +231,8 @@ class Content:
     blogs: tuple[Blog, ...]
     collateral: tuple[Collateral, ...]
     judged: tuple[AssetStory, ...]
+    glossary: tuple[TermStory, ...]
+    agreement: AgreementStory
     templates: Templates
     logins: Mapping[str, DemoLogin]  # by handle
 
@@ -177,6 +242,7 @@ def load() -> Content:
     """The demo content, read and checked once per process."""
     cast, parts = _people()
     handles = {p.handle: p for p in cast}
+    agreements = read("agreements.toml")
     content = Content(
         people=cast,
         parts=parts,
@@ -185,6 +251,8 @@ def load() -> Content:
         blogs=_blogs(handles),
         collateral=_collateral(),
         judged=_judged(handles),
+        glossary=_glossary(agreements, handles, parts),
+        agreement=_agreement(agreements, handles, parts),
         templates=_templates(handles),
         logins=demo_logins_by_handle(),
     )
@@ -196,6 +264,7 @@ def load() -> Content:
             raise ContentError(
                 f"logins.toml: {handle!r} signs in as {person.email}, not {login.email}"
             )
+    agreements.close()
     return content
 
 
@@ -354,6 +423,150 @@ def _judged(people: Mapping[str, Person]) -> tuple[AssetStory, ...]:
     return tuple(stories)
 
 
+_ACTIONS = ("approve", "reject", "comment", "edit")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# Who signs when a term names no departments (as `app.agreements.service` defaults).
+_SIGNING = (Department.sales, Department.marketing)
+
+
+def _time(entry: Table, key: str) -> time:
+    value = entry.text(key)
+    found = _CLOCK.match(value)
+    if found is None:
+        raise entry.error(f'{key} must be a time of day as "HH:MM", not {value!r}')
+    return time(int(found.group(1)), int(found.group(2)))
+
+
+def _step(
+    entry: Table,
+    people: Mapping[str, Person],
+    parts: Parts,
+    *,
+    days: str,
+    actions: tuple[str, ...],
+    signing: tuple[Department, ...],
+) -> Step:
+    by = _handle(entry, "by", entry.text("by"), people)
+    do = entry.text("do")
+    if do not in actions:
+        raise entry.error(f"unknown do {do!r} (one of: {', '.join(actions)})")
+    text = entry.optional_text("text")
+    if text is None and do != "approve":
+        raise entry.error(f"missing key 'text': to {do} needs it")
+    if do in ("approve", "reject"):
+        if by not in parts.leads:
+            raise entry.error(f"{by!r} is not one of the leads, who sign: {', '.join(parts.leads)}")
+        if people[by].department not in signing:
+            raise entry.error(f"{by!r} signs for {people[by].department}, which does not sign it")
+    step = Step(by=by, do=do, text=text, days_ago=entry.integer(days), at=_time(entry, "at"))
+    entry.close()
+    return step
+
+
+def _in_order(entry: Table, first: tuple[int, time], steps: Iterable[Step]) -> None:
+    """Steps come after the proposal and after each other (business days, then time)."""
+    previous = (-first[0], first[1])
+    for number, step in enumerate(steps, 1):
+        moment = (-step.days_ago, step.at)
+        if moment <= previous:
+            raise entry.error(f"step #{number} does not come after the one before it")
+        previous = moment
+
+
+def _glossary(data: Table, people: Mapping[str, Person], parts: Parts) -> tuple[TermStory, ...]:
+    terms: list[TermStory] = []
+    names: set[str] = set()
+    for entry in data.tables("term"):
+        required = tuple(
+            _enum_value(entry, "required", value, Department)
+            for value in entry.texts("required", optional=True)
+        )
+        story = TermStory(
+            term=entry.text("term"),
+            aliases=entry.texts("aliases", optional=True),
+            by=_handle(entry, "by", entry.text("by"), people),
+            required=required,
+            definition=entry.text("definition"),
+            followers=_handles(entry, "followers", people, optional=True),
+            days_ago=entry.integer("days_ago"),
+            at=_time(entry, "at"),
+            steps=tuple(
+                _step(
+                    s,
+                    people,
+                    parts,
+                    days="days_ago",
+                    actions=_ACTIONS,
+                    signing=required or _SIGNING,
+                )
+                for s in (entry.tables("step") if "step" in entry.keys() else ())
+            ),
+        )
+        for name in (story.term, *story.aliases):
+            if name.casefold() in names:
+                raise entry.error(f"{name!r} is already the name or an alias of another term")
+            names.add(name.casefold())
+        _in_order(entry, (story.days_ago, story.at), story.steps)
+        entry.close()
+        terms.append(story)
+    return tuple(terms)
+
+
+def _agreement(data: Table, people: Mapping[str, Person], parts: Parts) -> AgreementStory:
+    table = data.table("agreement")
+    clauses = []
+    for entry in table.tables("clause"):
+        owner = _enum(entry, "owner", Department)
+        metric = _enum(entry, "metric", Metric) if "metric" in entry.keys() else None
+        target = entry.number("target", 1.0) if "target" in entry.keys() else None
+        if target is not None and metric is None:
+            raise entry.error("a target needs a metric")
+        checks = []
+        for check in entry.tables("check") if "check" in entry.keys() else ():
+            by = _handle(check, "by", check.text("by"), people)
+            if by not in parts.leads or people[by].department is not owner:
+                raise check.error(f"{by!r} is not a lead of {owner}, who records the clause")
+            checks.append(
+                CheckStory(
+                    by=by,
+                    status=_enum(check, "status", CheckStatus),
+                    note=check.optional_text("note"),
+                    at=_time(check, "at"),
+                )
+            )
+            check.close()
+        if metric is None and len(checks) != 2:
+            raise entry.error("a clause without a metric needs two [[check]]: month 1 and 2")
+        if metric is not None and checks:
+            raise entry.error("a clause with a metric is measured, not checked by hand")
+        clauses.append(ClauseStory(owner, entry.text("text"), metric, target, tuple(checks)))
+        entry.close()
+    story = AgreementStory(
+        title=table.text("title"),
+        by=_handle(table, "by", table.text("by"), people),
+        followers=_handles(table, "followers", people, optional=True),
+        days_before=table.integer("days_before"),
+        at=_time(table, "at"),
+        steps=tuple(
+            _step(
+                s,
+                people,
+                parts,
+                days="days_before",
+                actions=("approve", "reject", "comment"),
+                signing=_SIGNING,
+            )
+            for s in table.tables("step")
+        ),
+        clauses=tuple(clauses),
+    )
+    if "{quarter}" not in story.title:
+        raise table.error("title must say which quarter: {quarter}")
+    _in_order(table, (story.days_before, story.at), story.steps)
+    table.close()
+    return story
+
+
 def _templates(people: Mapping[str, Person]) -> Templates:
     data = read("templates.toml")
     choices = data.table("choices")
@@ -410,11 +623,14 @@ def _templates(people: Mapping[str, Person]) -> Templates:
 # Helpers
 
 
-E = TypeVar("E", Department, PostKind)
+E = TypeVar("E", bound=StrEnum)
 
 
 def _enum(entry: Table, key: str, kind: type[E]) -> E:
-    value = entry.text(key)
+    return _enum_value(entry, key, entry.text(key), kind)
+
+
+def _enum_value(entry: Table, key: str, value: str, kind: type[E]) -> E:
     try:
         return kind(value)
     except ValueError:

@@ -9,7 +9,7 @@ from typing import Any
 DATA = Path(__file__).with_name("data")
 
 # Keys whose value tells a writer which entry of a list an error is about.
-_HINTS = ("slug", "handle", "name", "first", "title")
+_HINTS = ("slug", "handle", "name", "first", "title", "term")
 
 
 class ContentError(ValueError):
@@ -69,6 +69,13 @@ class Table:
             raise self.error(f"{key} must be a positive number, not {value!r}")
         return float(value)
 
+    def integer(self, key: str) -> int:
+        """A required whole number, 1 or more."""
+        value = self._typed(key, int, "a whole number")
+        if isinstance(value, bool) or value < 1:
+            raise self.error(f"{key} must be a whole number of 1 or more, not {value!r}")
+        return int(value)
+
     def texts(self, key: str, *, optional: bool = False) -> tuple[str, ...]:
         """A list of strings; required and non-empty unless `optional` (then empty if absent)."""
         if optional and key not in self._data:
@@ -105,6 +112,9 @@ class Table:
                 raise self.error(f"[[{key}]] #{number} must be a table")
             hint = next((entry[h] for h in _HINTS if isinstance(entry.get(h), str)), None)
             where = f"{key} #{number}" + (f" ({hint})" if hint else "")
+            # A nested entry is named inside its parent's: "term #2 (MQL), step #1".
+            if self.where:
+                where = f"{self.where}, {where}"
             tables.append(Table(self.file, where, entry))
         return tables
 

@@ -145,6 +145,38 @@ def _broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, old: str
             "logins.toml: 'marcus' signs in as marcus.reed@northwind.example",
         ),
         ("blogs.toml", 'body = """', 'body = """"""\n"""', "blogs.toml: not valid TOML"),
+        (
+            "agreements.toml",
+            'do = "reject"\ndays_ago = 41',
+            'do = "refuse"\ndays_ago = 41',
+            "agreements.toml: term #N (MQL), step #N: unknown do 'refuse' (one of: approve, ",
+        ),
+        (
+            "agreements.toml",
+            'by = "sofia"\ndo = "approve"',
+            'by = "marcus"\ndo = "approve"',
+            "agreements.toml: term #N (Lead), step #N: 'marcus' is not one of the leads, who "
+            "sign: sofia, grace",
+        ),
+        (
+            "agreements.toml",
+            "days_ago = 43",
+            "days_ago = 45",
+            "agreements.toml: term #N (Lead): step #N does not come after the one before it",
+        ),
+        (
+            "agreements.toml",
+            'by = "grace"\nstatus = "met"',
+            'by = "sofia"\nstatus = "met"',
+            "agreements.toml: [agreement], clause #N, check #N: 'sofia' is not a lead of "
+            "marketing, who records the clause",
+        ),
+        (
+            "agreements.toml",
+            'at = "09:40"',
+            'at = "9.40"',
+            "agreements.toml: term #N (Lead): at must be a time of day as \"HH:MM\", not '9.40'",
+        ),
     ],
 )
 def test_a_broken_file_is_named_with_the_entry(
@@ -159,4 +191,4 @@ def test_a_broken_file_is_named_with_the_entry(
     with pytest.raises(ContentError) as raised:
         load()
     # Positions change as writers add entries; which entry it is shows in the name.
-    assert re.sub(r"#\d+ ", "#N ", str(raised.value)).startswith(message)
+    assert re.sub(r"#\d+", "#N", str(raised.value)).startswith(message)

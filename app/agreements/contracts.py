@@ -229,7 +229,17 @@ async def record_check(
     data: CheckCreate,
 ) -> CheckRead:
     """A lead of the clause's owner department says whether it was kept that month."""
-    _, signable = await get(session, agreement_id)
+    agreement, signable = await get(session, agreement_id)
+    month = Month.parse(period)
+    if not (
+        agreement.period_start < month.end.date() and month.start.date() <= agreement.period_end
+    ):
+        raise Invalid(
+            f"{period} is outside the agreement's period ({agreement.period_start} to "
+            f"{agreement.period_end}).",
+            field="path.period",
+            code="outside_period",
+        )
     clauses = await repository.clauses(session, agreement_id)
     clause = next((c for c in clauses if c.number == number), None)
     if clause is None:

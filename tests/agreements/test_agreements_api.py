@@ -259,6 +259,15 @@ async def test_a_clause_without_a_metric_is_recorded_by_its_owner_lead(
     )
     await api_error(client, grace, "PUT", f"{checks}/6/checks/2026-13", 422, json={"status": "met"})
     await api_error(
+        client,
+        grace,
+        "PUT",
+        f"{checks}/6/checks/2026-04",
+        422,
+        "outside_period",
+        json={"status": "met"},
+    )
+    await api_error(
         client, grace, "PUT", f"{checks}/6/checks/{MARCH}", 422, json={"status": "sort of"}
     )
     await api(

@@ -327,7 +327,7 @@ def _parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=cmd_worker)
 
     reindex = sub.add_parser("reindex", help="rebuild the search indexes from the database")
-    reindex.add_argument("--index", choices=["posts", "comments", "users", "accounts"])
+    reindex.add_argument("--index", choices=["posts", "comments", "users", "accounts", "terms"])
     reindex.set_defaults(handler=cmd_reindex)
     search = sub.add_parser("search", help="search maintenance").add_subparsers(
         dest="search", required=True

@@ -17,7 +17,7 @@ from search.backend import (
     SearchResult,
     SearchUnavailable,
 )
-from search.documents import ACCOUNTS, COMMENTS, INDEXES, POSTS, USERS, InvalidDocument
+from search.documents import ACCOUNTS, COMMENTS, INDEXES, POSTS, TERMS, USERS, InvalidDocument
 from search.fts5 import Fts5Backend
 from search.meili import MeilisearchBackend
 
@@ -26,6 +26,7 @@ __all__ = [
     "COMMENTS",
     "INDEXES",
     "POSTS",
+    "TERMS",
     "USERS",
     "Fts5Backend",
     "InvalidDocument",

@@ -53,6 +53,8 @@ class SearchQuery:
     stage: str | None = None
     industry: str | None = None
     audience: str | None = None
+    # A glossary term's status.
+    status: str | None = None
     since: int | None = None
     until: int | None = None
     facets: Sequence[str] = ()
@@ -70,6 +72,7 @@ class SearchQuery:
             "stage": self.stage,
             "industry": self.industry,
             "audience": self.audience,
+            "status": self.status,
             "since": self.since,
             "until": self.until,
         }

@@ -19,7 +19,8 @@ POSTS = "posts"
 COMMENTS = "comments"
 USERS = "users"
 ACCOUNTS = "accounts"
-INDEXES = (POSTS, COMMENTS, USERS, ACCOUNTS)
+TERMS = "terms"
+INDEXES = (POSTS, COMMENTS, USERS, ACCOUNTS, TERMS)
 
 # A visibility key: one lowercase letter naming what restricts, then its id.
 RESTRICTION_KEY = re.compile(r"[a-z][0-9]+")
@@ -81,7 +82,19 @@ class AccountDocument(TypedDict):
     restricted_by: list[str]
 
 
-Document = PostDocument | CommentDocument | UserDocument | AccountDocument
+class TermDocument(TypedDict):
+    """A glossary term: seen by everyone, so it has no `restricted_by`."""
+
+    id: int | str
+    slug: str
+    term: str
+    aliases: list[str]
+    definition: str  # plain text
+    status: str  # proposed, agreed or disputed
+    updated_at: int
+
+
+Document = PostDocument | CommentDocument | UserDocument | AccountDocument | TermDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +193,21 @@ SPECS: dict[str, IndexSpec] = {
         facets=(),
         has_created_at=False,
         restricted=True,
+    ),
+    TERMS: IndexSpec(
+        name=TERMS,
+        type="term",
+        # The name and its aliases before the definition (Meilisearch's attribute rule reads
+        # this order; FTS5 the weights).
+        searchable=("term", "aliases", "definition"),
+        weights=(3.0, 3.0, 1.0),
+        title_field="term",
+        snippet_field="definition",
+        filters={"status": "status"},
+        multi_valued=frozenset({"aliases"}),
+        facets=("status",),
+        has_created_at=False,
+        restricted=False,
     ),
 }
 

@@ -7,6 +7,11 @@ over the searchable fields, rowid = the docs rowid, unicode61 with diacritics re
 All access goes through one connection on one worker thread, so the async API never blocks
 the event loop and SQLite sees one writer.
 
+The backend owns its schema (no Alembic: the file is derived from the database and
+`tandem reindex` rebuilds it): `ensure_indexes` creates the tables of an index that is
+missing, and adds to an older file's docs tables the scalar columns they lack (`status`,
+a glossary term's), so a file from an earlier release keeps working without a rebuild.
+
 The MATCH runs alone in a materialized CTE and filters apply to its rows: mixing MATCH
 with joins and NOT EXISTS in one WHERE lets the planner drive from the docs table and probe
 the FTS index per row. Visibility, filters, totals and facets all read the same filtered
@@ -62,7 +67,9 @@ from search.documents import (
 T = TypeVar("T")
 
 _SHADOW_NAME = re.compile(r"([a-z]+)__rebuild_([0-9a-f]{12})")
-_SCALARS = ("department", "kind", "author_handle", "post_id", "created_at")
+_SCALARS = ("department", "kind", "author_handle", "post_id", "created_at", "status")
+# Scalar columns added after the first release: ensure_indexes adds them to older files.
+_ADDED_SCALARS = ("status",)
 _TAGGED = ("accounts", "topics", "restricted_by", "stage", "industries", "audience")
 SNIPPET_TOKENS = 24
 # Above this many matching documents, hits come newest first instead of by bm25: scoring
@@ -187,8 +194,13 @@ class Fts5Backend:
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {docs} (rowid INTEGER PRIMARY KEY, "
             "id TEXT NOT NULL UNIQUE, department TEXT, kind TEXT, author_handle TEXT, "
-            "post_id TEXT, created_at INTEGER, restricted INTEGER NOT NULL, data TEXT NOT NULL)"
+            "post_id TEXT, created_at INTEGER, restricted INTEGER NOT NULL, data TEXT NOT NULL, "
+            "status TEXT)"
         )
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({docs})")}
+        for column in _ADDED_SCALARS:
+            if column not in present:
+                conn.execute(f"ALTER TABLE {docs} ADD COLUMN {_ident(column)} TEXT")
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {tags} (field TEXT NOT NULL, value TEXT NOT NULL, "
             "doc INTEGER NOT NULL, PRIMARY KEY (field, value, doc)) WITHOUT ROWID"
@@ -244,11 +256,12 @@ class Fts5Backend:
             scalars[3] = None if scalars[3] is None else str(scalars[3])  # post_id as text
             (rowid,) = conn.execute(
                 f"INSERT INTO {d} (id, department, kind, author_handle, post_id, created_at, "
-                "restricted, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "status, restricted, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET "
                 "department = excluded.department, kind = excluded.kind, "
                 "author_handle = excluded.author_handle, post_id = excluded.post_id, "
-                "created_at = excluded.created_at, restricted = excluded.restricted, "
-                "data = excluded.data RETURNING rowid",
+                "created_at = excluded.created_at, status = excluded.status, "
+                "restricted = excluded.restricted, data = excluded.data RETURNING rowid",
                 [
                     str(doc["id"]),
                     *scalars,

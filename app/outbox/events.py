@@ -7,8 +7,9 @@ belongs to (`app.live.service.subscriptions`), so routing is a set intersection,
 message per recipient. Personal events (notifications, activity on your posts, changes to
 your own subscriptions or sessions) go on `user:<id>`.
 
-The search indexer reads the post and comment events too; users and accounts have events of
-their own (`search.*`, no channels: the live dispatcher publishes nothing for them).
+The search indexer reads the post and comment events too; users, accounts and glossary terms
+have events of their own (`search.*`, no channels: the live dispatcher publishes nothing for
+them).
 Visibility keys live in the search documents (a post's private group, its confidential
 accounts), so they change only when a post is re-tagged (a `post.updated`) or an account's
 confidentiality changes: then `posts` asks the indexer to rebuild the documents of every post
@@ -165,6 +166,7 @@ async def session_revoked(session: AsyncSession, *, user_id: int, token_hash: st
 
 SEARCH_USER = "search.user"
 SEARCH_ACCOUNT = "search.account"
+SEARCH_TERM = "search.term"
 
 
 async def user_changed(session: AsyncSession, *, user_id: int) -> None:
@@ -174,3 +176,8 @@ async def user_changed(session: AsyncSession, *, user_id: int) -> None:
 async def account_changed(session: AsyncSession, *, account_id: int, posts: bool = False) -> None:
     """An account was created or edited; `posts` when its confidentiality changed."""
     await outbox.emit(session, type=SEARCH_ACCOUNT, data={"id": account_id, "posts": posts})
+
+
+async def term_changed(session: AsyncSession, *, signable_id: int) -> None:
+    """A glossary term was proposed, edited or signed (its status may have changed)."""
+    await outbox.emit(session, type=SEARCH_TERM, data={"id": signable_id})

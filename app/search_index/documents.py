@@ -21,6 +21,7 @@ from sqlalchemy import Executable, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
+from app.agreements.models import Signable, Term, TermAlias
 from app.collateral.models import Collateral, CollateralTag, TagKind
 from app.core.db import dialect_name, in_ids
 from app.posts.models import Comment, Post, PostAccount, PostKind, PostTopic
@@ -214,4 +215,38 @@ async def accounts(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[
             "restricted_by": [account_key(a.id)] if a.confidential else [],
         }
         for a in found
+    }
+
+
+async def terms(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Documents for the glossary terms among `ids` (signable ids); every signed-in user sees
+    the glossary, so they carry no visibility keys."""
+    if not ids:
+        return {}
+    found = list(
+        await session.execute(
+            select(Term, Signable.status, Signable.updated_at)
+            .join(Signable, Signable.id == Term.signable_id)
+            .where(Term.signable_id.in_(ids))
+        )
+    )
+    aliases: dict[int, list[str]] = defaultdict(list)
+    rows = await session.execute(
+        select(TermAlias.signable_id, TermAlias.alias)
+        .where(TermAlias.signable_id.in_([t.signable_id for t, _, _ in found]))
+        .order_by(TermAlias.alias_key)
+    )
+    for signable_id, alias in rows:
+        aliases[signable_id].append(alias)
+    return {
+        t.signable_id: {
+            "id": t.signable_id,
+            "slug": t.slug,
+            "term": t.term,
+            "aliases": aliases[t.signable_id],
+            "definition": plain_text(t.definition_html),
+            "status": status.value,
+            "updated_at": unix(updated_at),
+        }
+        for t, status, updated_at in found
     }

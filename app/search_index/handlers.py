@@ -1,11 +1,13 @@
 """What the search indexer is told beyond the post and comment events it reads anyway:
-people and accounts changed (an outbox row each, read by `app.search_index.indexer`)."""
+people, accounts and glossary terms changed (an outbox row each, read by
+`app.search_index.indexer`)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.events import AccountChanged
+from app.agreements.events import TermChanged
 from app.core import events
 from app.outbox import events as outbox
 from app.users.events import UserChanged
@@ -23,3 +25,8 @@ async def account_changed(session: AsyncSession, event: AccountChanged) -> None:
     await outbox.account_changed(
         session, account_id=event.account_id, posts=event.restrictions_changed
     )
+
+
+@on(TermChanged)
+async def term_changed(session: AsyncSession, event: TermChanged) -> None:
+    await outbox.term_changed(session, signable_id=event.signable_id)

@@ -30,7 +30,7 @@ from app.outbox.consumer import Consumer
 from app.outbox.models import OutboxEvent
 from app.posts.models import PostAccount
 from app.search_index import documents
-from search import ACCOUNTS, COMMENTS, POSTS, USERS, SearchBackend, SearchError
+from search import ACCOUNTS, COMMENTS, POSTS, TERMS, USERS, SearchBackend, SearchError
 
 log = logging.getLogger("tandem.search")
 
@@ -51,6 +51,7 @@ class Touched:
     comments: set[int] = field(default_factory=set)
     users: set[int] = field(default_factory=set)
     accounts: set[int] = field(default_factory=set)
+    terms: set[int] = field(default_factory=set)
     posts_of_accounts: set[int] = field(default_factory=set)
 
     def add(self, event: outbox.Event) -> None:
@@ -65,6 +66,8 @@ class Touched:
             self.accounts.add(int(data["id"]))
             if data.get("posts"):
                 self.posts_of_accounts.add(int(data["id"]))
+        elif event.type == types.SEARCH_TERM:
+            self.terms.add(int(data["id"]))
 
     def __bool__(self) -> bool:
         return any(
@@ -73,6 +76,7 @@ class Touched:
                 self.comments,
                 self.users,
                 self.accounts,
+                self.terms,
                 self.posts_of_accounts,
             )
         )
@@ -127,6 +131,10 @@ async def apply(
         targets.get(ACCOUNTS, ACCOUNTS),
         account_docs,
         sorted(touched.accounts - account_docs.keys()),
+    )
+    term_docs = await documents.terms(session, sorted(touched.terms))
+    written += await _write(
+        backend, targets.get(TERMS, TERMS), term_docs, sorted(touched.terms - term_docs.keys())
     )
     return written
 

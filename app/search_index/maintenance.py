@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Account
+from app.agreements.models import Term
 from app.core.db import transaction, utcnow
 from app.outbox import service as outbox
 from app.outbox.models import OutboxConsumer, OutboxEvent
@@ -27,18 +28,26 @@ from app.posts.models import Comment, Post
 from app.search_index import documents
 from app.search_index.indexer import CONSUMER, Indexer
 from app.users.models import User
-from search import ACCOUNTS, COMMENTS, INDEXES, POSTS, USERS, SearchBackend
+from search import ACCOUNTS, COMMENTS, INDEXES, POSTS, TERMS, USERS, SearchBackend
 
 BATCH = 500
 
 Progress = Callable[[str, int, int], None]
 
-_TABLES: dict[str, Any] = {POSTS: Post, COMMENTS: Comment, USERS: User, ACCOUNTS: Account}
+# Each index's rows, by the key its documents are built from (a term's is its signable's id).
+_KEYS: dict[str, Any] = {
+    POSTS: Post.id,
+    COMMENTS: Comment.id,
+    USERS: User.id,
+    ACCOUNTS: Account.id,
+    TERMS: Term.signable_id,
+}
 _BUILD = {
     POSTS: documents.posts,
     COMMENTS: documents.comments,
     USERS: documents.users,
     ACCOUNTS: documents.accounts,
+    TERMS: documents.terms,
 }
 
 
@@ -49,9 +58,9 @@ async def _rebuild_one(
     progress: Progress,
     batch: int,
 ) -> int:
-    model = _TABLES[index]
+    key = _KEYS[index]
     async with transaction(sessionmaker, write=False) as session:
-        total = int(await session.scalar(select(func.count()).select_from(model)) or 0)
+        total = int(await session.scalar(select(func.count(key))) or 0)
     shadow = await backend.begin_rebuild(index)
     done, last_id = 0, 0
     try:
@@ -59,7 +68,7 @@ async def _rebuild_one(
             async with transaction(sessionmaker, write=False) as session:
                 ids = list(
                     await session.scalars(
-                        select(model.id).where(model.id > last_id).order_by(model.id).limit(batch)
+                        select(key).where(key > last_id).order_by(key).limit(batch)
                     )
                 )
                 if not ids:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from app.agreements.models import Status
 from app.auth.deps import CurrentViewer
 from app.collateral.models import Stage
 from app.core.deps import AppSettings, DbSession
@@ -42,13 +43,14 @@ async def search(
     stage: Stage | None = None,
     industry: Annotated[str | None, Query(max_length=64), OneLine] = None,
     audience: Annotated[str | None, Query(max_length=64), OneLine] = None,
+    status: Status | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     cursor: Annotated[str | None, OneLine] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchResults:
-    """Posts (blogs included), comments, people or accounts matching `q`, as the caller may
-    see them; `q` may be empty when a filter is given."""
+    """Posts (blogs included), comments, people, accounts or glossary terms matching `q`, as
+    the caller may see them; `q` may be empty when a filter is given."""
     params = service.SearchParams(
         q=q,
         type=type,
@@ -60,6 +62,7 @@ async def search(
         stage=stage.value if stage else None,
         industry=industry,
         audience=audience,
+        status=status.value if status else None,
         since=since,
         until=until,
         cursor=cursor,

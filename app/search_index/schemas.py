@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from app.agreements.models import Status
 from app.posts.schemas import AuthorRead
 
 
@@ -13,6 +14,7 @@ class SearchType(StrEnum):
     comment = "comment"
     user = "user"
     account = "account"
+    term = "term"
 
 
 class SearchHitRead(BaseModel):
@@ -26,6 +28,10 @@ class SearchHitRead(BaseModel):
     author: AuthorRead | None = None
     accounts: list[str] | None = None
     created_at: datetime | None = None
+    # A glossary term's (type `term`; its page is /glossary/{slug}).
+    slug: str | None = None
+    term: str | None = None
+    status: Status | None = None
 
 
 class SearchResults(BaseModel):

@@ -20,6 +20,7 @@ from search import (
     ACCOUNTS,
     COMMENTS,
     POSTS,
+    TERMS,
     USERS,
     InvalidSearch,
     SearchBackend,
@@ -37,6 +38,7 @@ INDEX_OF = {
     SearchType.comment: COMMENTS,
     SearchType.user: USERS,
     SearchType.account: ACCOUNTS,
+    SearchType.term: TERMS,
 }
 
 
@@ -59,6 +61,7 @@ class SearchParams:
     stage: str | None = None
     industry: str | None = None
     audience: str | None = None
+    status: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     cursor: str | None = None
@@ -83,6 +86,7 @@ def _filters(params: SearchParams) -> dict[str, Any]:
         "stage": params.stage,
         "industry": params.industry.strip().lower() if params.industry else None,
         "audience": params.audience.strip().lower() if params.audience else None,
+        "status": params.status,
         "since": _unix(params.since),
         "until": _unix(params.until),
     }
@@ -126,6 +130,7 @@ def _hit(hit: SearchHit) -> SearchHitRead:
             department=f["department"],
         )
     created = f.get("created_at")
+    term = f if hit.type == SearchType.term else {}
     return SearchHitRead(
         type=SearchType(hit.type),
         id=int(hit.id),
@@ -136,6 +141,9 @@ def _hit(hit: SearchHit) -> SearchHitRead:
         author=author,
         accounts=list(f["accounts"]) if "accounts" in f else None,
         created_at=datetime.fromtimestamp(created, UTC) if isinstance(created, int) else None,
+        slug=term.get("slug"),
+        term=term.get("term"),
+        status=term.get("status"),
     )
 
 

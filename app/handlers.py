@@ -26,3 +26,5 @@ def install() -> None:
         domain.on.subscribe()
         for reader in getattr(domain, "readers", ()):
             post_extensions.register(reader)
+        for field, column in getattr(domain, "columns", {}).items():
+            post_extensions.register_column(field, column)

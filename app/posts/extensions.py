@@ -11,7 +11,9 @@ feed page without collateral runs no extra statement).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from sqlalchemy import ColumnElement, Label
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.posts.schemas import PostRead
@@ -34,3 +36,28 @@ async def apply(session: AsyncSession, viewer: Viewer, shapes: list[PostRead]) -
         for reader in _readers:
             await reader(session, viewer, shapes)
     return shapes
+
+
+# What another domain reads in the same statement as the posts themselves: a field of
+# `PostRead` and, per dialect, a correlated scalar subquery over `Post.id` (JSON or NULL),
+# so a feed page stays one round trip. The field holds what the database answered (dates
+# as text) until the domain's reader turns it into its shape.
+Column = Callable[[str], ColumnElement[Any]]
+
+_columns: dict[str, Column] = {}
+
+
+def register_column(field: str, column: Column) -> None:
+    """Read `column` into `field` with every post (before the first statement is built: the
+    statements are built once per dialect)."""
+    _columns.setdefault(field, column)
+
+
+def columns(dialect: str) -> list[Label[Any]]:
+    return [column(dialect).label(f"ext_{field}") for field, column in _columns.items()]
+
+
+def fill(shape: PostRead, row: Any) -> None:
+    """Copy the registered columns of a hydrated row into the shape."""
+    for field in _columns:
+        setattr(shape, field, getattr(row, f"ext_{field}"))

@@ -16,6 +16,7 @@ from app.files.models import File
 from app.files.schemas import FileRef
 from app.groups.models import Group
 from app.groups.schemas import GroupRef
+from app.posts import extensions
 from app.posts.models import Comment, Post
 from app.posts.schemas import AuthorRead, CommentRead, PostRead
 from app.users.models import User
@@ -69,7 +70,7 @@ def _file_ref(file: File) -> FileRef:
 
 def post_from_row(r: Row[Any]) -> PostRead:
     """A post from a row of `repository.hydrate`'s statement."""
-    return _shape(
+    shape = _shape(
         r,
         author=AuthorRead.model_construct(
             id=r.author_id, handle=r.handle, display_name=r.display_name, department=r.department
@@ -89,6 +90,8 @@ def post_from_row(r: Row[Any]) -> PostRead:
             for _, i, name, content_type, size in sorted(r.attachments, key=lambda a: a[0])
         ],
     )
+    extensions.fill(shape, r)
+    return shape
 
 
 def post_as_written(

@@ -37,6 +37,7 @@ from app.core.db import dialect_name, in_ids, insert_ignore, rows
 from app.core.pagination import PageParams, paginate
 from app.files.models import File
 from app.groups.models import Group
+from app.posts import extensions
 from app.posts.models import (
     Comment,
     Post,
@@ -295,6 +296,7 @@ def _hydrate(ids: Subquery, dialect: str) -> PostRows:
             topics.label("topics"),
             mentions.label("mentions"),
             attachments.label("attachments"),
+            *extensions.columns(dialect),
         )
         .select_from(ids)
         .join(Post, Post.id == ids.c[0])

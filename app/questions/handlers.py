@@ -11,8 +11,10 @@ from app.posts.models import PostKind
 from app.questions import service
 
 on = events.Handlers()
-# What questions add to every read of posts (`app.posts.extensions`).
+# What questions add to every read of posts (`app.posts.extensions`): the question read in
+# the posts' own statement, then shaped.
 readers = (service.add_details,)
+columns = {"question": service.details_column}
 
 
 @on(PostCreated)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,11 +20,24 @@ async def get(session: AsyncSession, post_id: int) -> Question | None:
     return await session.get(Question, post_id)
 
 
-async def of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, Question]:
+DETAILS = (
+    Question.post_id,
+    Question.to_department,
+    Question.status,
+    Question.asked_at,
+    Question.first_answer_id,
+    Question.first_answer_at,
+    Question.accepted_comment_id,
+    Question.accepted_at,
+)
+
+
+async def of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, Any]:
+    """The questions of these posts as rows (no ORM objects: a feed page reads them)."""
     if not post_ids:
         return {}
-    rows = await session.scalars(select(Question).where(Question.post_id.in_(list(post_ids))))
-    return {q.post_id: q for q in rows}
+    rows = await session.execute(select(*DETAILS).where(Question.post_id.in_(list(post_ids))))
+    return {row.post_id: row for row in rows}
 
 
 async def followers_in(

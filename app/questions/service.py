@@ -10,8 +10,11 @@ but the asker, for a question asked of everyone) answers it; the asker accepts o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
+from sqlalchemy import JSON, func, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
@@ -25,7 +28,6 @@ from app.posts.schemas import PostRead
 from app.questions import repository
 from app.questions.events import AnswerAccepted, QuestionRouted
 from app.questions.models import Question, QuestionStatus
-from app.questions.schemas import QuestionRead
 from app.users.models import Department, User
 from app.visibility import Viewer, load_viewers
 
@@ -133,28 +135,44 @@ async def accept(session: AsyncSession, *, user: User, post: Post, comment_id: i
     )
 
 
-def question_read(question: Question, now: datetime) -> QuestionRead:
-    until = question.first_answer_at or now
-    return QuestionRead(
-        to_department=Department(question.to_department) if question.to_department else None,
-        status=question.status,
-        asked_at=question.asked_at,
-        first_answer_id=question.first_answer_id,
-        first_answer_at=question.first_answer_at,
-        accepted_comment_id=question.accepted_comment_id,
-        accepted_at=question.accepted_at,
-        waited_hours=round(max((until - question.asked_at).total_seconds(), 0) / 3600, 1),
-    )
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A time as the database answered it inside JSON (text, without a zone on SQLite)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def details(question: Any, now: datetime) -> dict[str, Any]:
+    """A question post's `question`: `{to_department, status, asked_at, first_answer_id,
+    first_answer_at, accepted_comment_id, accepted_at, waited_hours}` (`waited_hours` runs
+    until the first answer), from a row or from the JSON read with the post."""
+    get = question.get if isinstance(question, dict) else partial(getattr, question)
+    asked, answered = _moment(get("asked_at")), _moment(get("first_answer_at"))
+    assert asked is not None
+    waited = max(((answered or now) - asked).total_seconds(), 0) / 3600
+    return {
+        "to_department": get("to_department"),
+        "status": QuestionStatus(str(get("status"))).value,
+        "asked_at": asked,
+        "first_answer_id": get("first_answer_id"),
+        "first_answer_at": answered,
+        "accepted_comment_id": get("accepted_comment_id"),
+        "accepted_at": _moment(get("accepted_at")),
+        "waited_hours": round(waited, 1),
+    }
 
 
 async def add_details(session: AsyncSession, viewer: Viewer, shapes: list[PostRead]) -> None:
-    """A question post's `question` (one statement, only when the page has questions)."""
-    ids = [s.id for s in shapes if s.kind is PostKind.question]
-    found = await repository.of_posts(session, ids)
+    """A question post's `question`: from the JSON read with the post when it was (a feed
+    page: no statement of its own), else in one statement (a post just written)."""
+    questions = [s for s in shapes if s.kind is PostKind.question]
+    missing = [s.id for s in questions if s.question is None]
+    found = await repository.of_posts(session, missing) if missing else {}
     now = utcnow()
-    for shape in shapes:
-        if (question := found.get(shape.id)) is not None:
-            shape.question = question_read(question, now).model_dump(mode="json")
+    for shape in questions:
+        raw = shape.question if shape.question is not None else found.get(shape.id)
+        shape.question = None if raw is None else details(raw, now)
 
 
 async def list_questions(
@@ -176,3 +194,14 @@ async def list_questions(
         page=page,
     )
     return await posts.read_posts(session, viewer, ids), cursor
+
+
+def details_column(dialect: str) -> Any:
+    """A post's question as JSON, read with the post (`app.posts.extensions`)."""
+    pairs = [(c.key, c) for c in repository.DETAILS[1:]]
+    build = func.json_build_object if dialect == "postgresql" else func.json_object
+    return (
+        select(type_coerce(build(*(x for key, c in pairs for x in (literal(key), c))), JSON))
+        .where(Question.post_id == Post.id)
+        .scalar_subquery()
+    )

@@ -46,6 +46,7 @@ from app.notifications.pages import router as notifications_pages
 from app.notifications.routes import router as notifications_router
 from app.posts.pages import router as posts_pages
 from app.posts.routes import router as posts_router
+from app.questions.pages import router as questions_pages
 from app.questions.routes import router as questions_router
 from app.search_index import runtime as search_runtime
 from app.search_index.pages import router as search_pages
@@ -85,6 +86,7 @@ PAGE_ROUTERS = (
     posts_pages,
     collateral_pages,
     agreements_pages,
+    questions_pages,
     users_pages,
     topics_pages,
     groups_pages,

@@ -80,6 +80,7 @@ async def create_post(
     collateral_stage: ShortField = "",
     collateral_audience: ShortField = "",
     collateral_industries: ShortField = "",
+    to_department: ShortField = "",
 ) -> Response:
     try:
         data = PostCreate(
@@ -92,6 +93,7 @@ async def create_post(
             collateral=_collateral(
                 kind, collateral_stage, collateral_audience, collateral_industries
             ),
+            to_department=to_department or None,
         )
     except ValidationError as exc:
         raise _form_error(exc) from exc

@@ -56,7 +56,9 @@ def test_redoc_renders_offline(tab: Any, screenshot_dir: Path) -> None:
     elsewhere = offline(session)
     page = session.page
     page.goto("/redoc")
-    expect(page.get_by_role("heading", name=re.compile(r"^Tandem"))).to_be_visible()
+    # ReDoc lays out the whole spec in script before it shows anything: on a loaded machine
+    # (the other browser tests running beside it) that takes longer than the 5 s default.
+    expect(page.get_by_role("heading", name=re.compile(r"^Tandem"))).to_be_visible(timeout=30_000)
     expect(page.get_by_text("/api/v1/auth/token").first).to_be_attached()
     page.screenshot(path=str(screenshot_dir / "api-docs-redoc.png"))
     assert elsewhere == []

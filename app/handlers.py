@@ -15,9 +15,10 @@ from app.notifications import handlers as notifications
 from app.posts import extensions as post_extensions
 from app.questions import handlers as questions
 from app.search_index import handlers as search_index
+from app.stories import handlers as stories
 from app.topics import handlers as topics
 
-REACTORS = (topics, collateral, questions, feeds, notifications, live, search_index)
+REACTORS = (topics, collateral, questions, stories, feeds, notifications, live, search_index)
 
 
 def install() -> None:

@@ -51,6 +51,7 @@ from app.questions.routes import router as questions_router
 from app.search_index import runtime as search_runtime
 from app.search_index.pages import router as search_pages
 from app.search_index.routes import router as search_router
+from app.stories.routes import router as stories_router
 from app.topics.pages import router as topics_pages
 from app.topics.routes import router as topics_router
 from app.users.pages import router as users_pages
@@ -71,6 +72,7 @@ ROUTERS = (
     collateral_router,
     agreements_router,
     questions_router,
+    stories_router,
     follows_router,
     topics_router,
     feeds_router,

@@ -32,6 +32,7 @@ from app.posts.models import (
     Reaction,
 )
 from app.questions.models import Question
+from app.stories.models import Story, StoryStep
 from app.topics.models import Topic
 from app.users.models import User
 
@@ -68,6 +69,8 @@ __all__ = [
     "SignableFollow",
     "SignableVersion",
     "Signoff",
+    "Story",
+    "StoryStep",
     "Term",
     "TermAlias",
     "Topic",

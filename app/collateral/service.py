@@ -14,9 +14,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
@@ -50,6 +49,7 @@ from app.core import events
 from app.core.db import utcnow
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import PageParams, encode_cursor
+from app.core.schemas import parse_nested
 from app.posts import read as posts_read
 from app.posts import service as posts
 from app.posts.models import Post, PostKind
@@ -72,7 +72,6 @@ NEEDS_REASON = frozenset({VerdictKind.hurt, VerdictKind.not_used})
 Z_95 = 1.959963984540054
 
 Sort = Literal["newest", "score", "uses"]
-M = TypeVar("M", bound=BaseModel)
 
 
 def wilson_lower_bound(positive: int, total: int, z: float = Z_95) -> float | None:
@@ -106,24 +105,6 @@ def stats_of(counts: Counts) -> Stats:
     )
 
 
-def _parse(model: type[M], data: dict[str, Any]) -> M:
-    """The post's `collateral` details, checked here (posts pass them through unread)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise Invalid(
-            "The collateral details are not valid.",
-            code="validation_error",
-            details=[
-                {
-                    "field": ".".join(["body", "collateral", *map(str, e["loc"])]),
-                    "message": e["msg"],
-                }
-                for e in exc.errors()
-            ],
-        ) from exc
-
-
 # Reacting to post writes (see `handlers`).
 
 
@@ -135,7 +116,7 @@ async def describe(session: AsyncSession, *, post_id: int, details: dict[str, An
             field="body.collateral",
             code="collateral_details_required",
         )
-    spec = _parse(CollateralCreate, details)
+    spec = parse_nested(CollateralCreate, details, "collateral")
     session.add(Collateral(post_id=post_id, stage=spec.stage, status=Status.active, version=1))
     await session.flush()
     await repository.set_tags(session, post_id, TagKind.audience, spec.audience)
@@ -157,7 +138,7 @@ async def edited(
     if collateral is None:
         return
     if details is not None:
-        spec = _parse(CollateralUpdate, details)
+        spec = parse_nested(CollateralUpdate, details, "collateral")
         if spec.stage is not None:
             collateral.stage = spec.stage
         if spec.status is not None:

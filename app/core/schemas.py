@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from app.core.errors import Invalid
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class RequestModel(BaseModel):
@@ -23,3 +29,20 @@ def multipart_file(field: str = "file") -> dict[str, object]:
     return {
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
     }
+
+
+def parse_nested(model: type[M], data: Any, field: str) -> M:
+    """A nested object of a request that its own domain checks (posts pass a collateral
+    post's `collateral` or a win story's `story` through unread): a 422 naming each wrong
+    field as `body.<field>.<name>`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid(
+            f"The {field} details are not valid.",
+            code="validation_error",
+            details=[
+                {"field": ".".join(["body", field, *map(str, e["loc"])]), "message": e["msg"]}
+                for e in exc.errors()
+            ],
+        ) from exc

@@ -13,6 +13,7 @@ from app.notifications.models import NotificationKind
 from app.notifications.service import notify
 from app.posts.events import CommentAdded, PostCreated, PostUpdated, ReactionChanged
 from app.questions.events import AnswerAccepted, QuestionRouted
+from app.stories.events import StoryMoved
 
 on = events.Handlers()
 
@@ -135,4 +136,16 @@ async def answer_accepted(session: AsyncSession, event: AnswerAccepted) -> None:
         post_id=event.post_id,
         visibility=event.visibility,
         comment_id=event.comment_id,
+    )
+
+
+@on(StoryMoved)
+async def story_moved(session: AsyncSession, event: StoryMoved) -> None:
+    await notify(
+        session,
+        actor_id=event.actor_id,
+        targets=[(u, NotificationKind.story_status) for u in event.recipient_ids],
+        post_id=event.post_id,
+        visibility=event.visibility,
+        summary=event.summary,
     )

@@ -21,6 +21,7 @@ class NotificationKind(StrEnum):
     agreement_changed = "agreement_changed"
     question_routed = "question_routed"
     answer_accepted = "answer_accepted"
+    story_status = "story_status"
 
 
 class Notification(CreatedAt, Base):

@@ -40,6 +40,8 @@ class PostCreated(DomainEvent):
     collateral: dict[str, Any] | None = None
     # The department a question is addressed to (a `Department` value), as given.
     to_department: str | None = None
+    # A win story's fields, as given (its domain checks them).
+    story: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class PostUpdated(DomainEvent):
     content_changed: bool
     # A collateral post's catalogue data, as given with the edit (None: unchanged).
     collateral: dict[str, Any] | None = None
+    # A win story's fields, as given with the edit (None: unchanged).
+    story: dict[str, Any] | None = None
 
     @property
     def relinked(self) -> bool:

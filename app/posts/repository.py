@@ -13,19 +13,15 @@ from functools import cache
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Row,
     Select,
     Subquery,
     and_,
     delete,
-    func,
     insert,
     literal,
-    literal_column,
     select,
-    type_coerce,
     union_all,
     update,
 )
@@ -35,6 +31,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from app.accounts.models import Account
 from app.core.db import dialect_name, in_ids, insert_ignore, rows
 from app.core.pagination import PageParams, paginate
+from app.core.sqljson import json_list, json_tuple
 from app.files.models import File
 from app.groups.models import Group
 from app.posts import extensions
@@ -228,40 +225,26 @@ async def reacted_kinds(
 # Posts in their API shape.
 
 
-def _json_list(item: Column, where: ColumnElement[bool], dialect: str) -> Any:
-    """A JSON array of `item` over the rows matching `where` (correlated, one per post)."""
-    agg: ColumnElement[Any]
-    if dialect == "postgresql":
-        agg = func.coalesce(func.json_agg(item), literal_column("'[]'::json"))
-    else:
-        agg = func.json_group_array(item)
-    return select(type_coerce(agg, JSON)).where(where).scalar_subquery()
-
-
-def _json_tuple(dialect: str, *columns: Column) -> Any:
-    return (func.json_build_array if dialect == "postgresql" else func.json_array)(*columns)
-
-
 def _hydrate(ids: Subquery, dialect: str) -> PostRows:
     """The API shape of the posts whose ids `ids` yields, newest first, in one statement:
     the post, its author and group joined, its accounts, topics, mentions and attachments
     aggregated."""
-    accounts = _json_list(
-        _json_tuple(dialect, Account.slug, Account.name),
+    accounts = json_list(
+        json_tuple(dialect, Account.slug, Account.name),
         and_(PostAccount.post_id == Post.id, Account.id == PostAccount.account_id),
         dialect,
     )
-    topics = _json_list(
+    topics = json_list(
         Topic.name, and_(PostTopic.post_id == Post.id, Topic.id == PostTopic.topic_id), dialect
     )
     mentioned = aliased(User)
-    mentions = _json_list(
+    mentions = json_list(
         mentioned.handle,
         and_(PostMention.post_id == Post.id, mentioned.id == PostMention.user_id),
         dialect,
     )
-    attachments = _json_list(
-        _json_tuple(
+    attachments = json_list(
+        json_tuple(
             dialect,
             PostAttachment.position,
             File.id,

@@ -33,6 +33,18 @@ CollateralDetails = Annotated[
 ]
 
 
+# A win story's structured fields, checked by the stories domain: `{problem, solution,
+# outcome, quote?, customer_contact?}`.
+StoryDetails = Annotated[
+    dict[str, Any],
+    Field(
+        max_length=8,
+        description="Only for a win story: {problem, solution, outcome, quote, "
+        "customer_contact} (on an edit, the fields given).",
+    ),
+]
+
+
 class PostCreate(RequestModel):
     kind: PostKind = PostKind.update
     title: Title | None = None
@@ -44,6 +56,7 @@ class PostCreate(RequestModel):
     collateral: CollateralDetails | None = None
     # Only for a question: the department asked (the questions domain routes it there).
     to_department: Department | None = None
+    story: StoryDetails | None = None
 
 
 class PostUpdate(RequestModel):
@@ -54,6 +67,7 @@ class PostUpdate(RequestModel):
     # Given: the post's attachments become these; omitted: they stay.
     attachments: Attachments | None = None
     collateral: CollateralDetails | None = None
+    story: StoryDetails | None = None
 
 
 class AuthorRead(BaseModel):
@@ -85,6 +99,9 @@ class PostRead(BaseModel):
     # A question's {to_department, status, accepted_comment_id, first_answer_at, ...} (added
     # by the questions domain).
     question: dict[str, Any] | None = None
+    # A win story's {problem, solution, outcome, quote, status, history, next, ...} (added by
+    # the stories domain).
+    story: dict[str, Any] | None = None
 
 
 class CommentCreate(RequestModel):

@@ -68,12 +68,21 @@ def _check_links(*, accounts: int, topics: int, mentions: int, field: str) -> No
 
 
 def _check_details(
-    kind: PostKind, collateral: dict[str, Any] | None, to_department: object = None
+    kind: PostKind,
+    collateral: dict[str, Any] | None,
+    story: dict[str, Any] | None,
+    to_department: object = None,
 ) -> None:
-    if collateral is not None and kind is not PostKind.collateral:
-        raise Invalid("Only a collateral post has collateral details.", field="body.collateral")
-    if to_department is not None and kind is not PostKind.question:
-        raise Invalid("Only a question is addressed to a department.", field="body.to_department")
+    """The details of one kind are given only with that kind (their domain checks them)."""
+    for given, owner, field in (
+        (collateral, PostKind.collateral, "collateral"),
+        (story, PostKind.win_story, "story"),
+        (to_department, PostKind.question, "to_department"),
+    ):
+        if given is not None and kind is not owner:
+            raise Invalid(
+                f"Only a {owner.value.replace('_', ' ')} post has `{field}`.", field=f"body.{field}"
+            )
 
 
 def _check_text(kind: PostKind, title: str | None, body: str) -> None:
@@ -187,7 +196,7 @@ async def create(
     """Publish a post and link what it references; returns the post in its API shape (built
     from what was written, not read back)."""
     _check_text(data.kind, data.title, data.body)
-    _check_details(data.kind, data.collateral, data.to_department)
+    _check_details(data.kind, data.collateral, data.story, data.to_department)
     attachments = await _attachments(session, viewer, data.attachments)
     refs = references(data.body)
     _check_links(accounts=0, topics=0, mentions=len(refs.mentions), field="body.body")
@@ -229,6 +238,7 @@ async def create(
             account_owner_ids=tuple(a.owner_id for a in tagged if a.owner_id),
             collateral=data.collateral,
             to_department=data.to_department.value if data.to_department else None,
+            story=data.story,
         ),
     )
     # What the other domains add to the shape (a collateral post's details, just written).
@@ -253,7 +263,7 @@ async def update_post(
     title = data.title if "title" in data.model_fields_set else post.title
     body = data.body if data.body is not None else post.body
     _check_text(kind, title, body)
-    _check_details(kind, data.collateral)
+    _check_details(kind, data.collateral, data.story)
     old_refs, new_refs = references(post.body), references(body)
     _check_links(accounts=0, topics=0, mentions=len(new_refs.mentions), field="body.body")
     account_ids, topic_ids, mention_ids = await repository.link_ids(session, post.id)
@@ -305,10 +315,12 @@ async def update_post(
             new_mention_ids=tuple(u.id for u in mentioned if u.id not in mention_ids),
             content_changed=content_changed,
             collateral=data.collateral,
+            story=data.story,
         ),
     )
-    if data.collateral is not None or (content_changed and kind is PostKind.collateral):
-        # The reactors changed what the shape shows (a new version, a new status).
+    changed_details = data.story is not None or data.collateral is not None
+    if changed_details or (content_changed and kind is PostKind.collateral):
+        # The reactors changed what the shape shows (a new version, a new status, a story).
         return await read_one(session, viewer, post.id)
     return shape
 

@@ -10,17 +10,18 @@ but the asker, for a question asked of everyone) answers it; the asker accepts o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import JSON, func, literal, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import events
 from app.core.db import utcnow
 from app.core.errors import Forbidden, Invalid
 from app.core.pagination import PageParams
+from app.core.sqljson import json_moment, json_object
 from app.posts import service as posts
 from app.posts.events import CommentAdded, PostPlace
 from app.posts.models import Post, PostKind
@@ -135,20 +136,12 @@ async def accept(session: AsyncSession, *, user: User, post: Post, comment_id: i
     )
 
 
-def _moment(value: datetime | str | None) -> datetime | None:
-    """A time as the database answered it inside JSON (text, without a zone on SQLite)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def details(question: Any, now: datetime) -> dict[str, Any]:
     """A question post's `question`: `{to_department, status, asked_at, first_answer_id,
     first_answer_at, accepted_comment_id, accepted_at, waited_hours}` (`waited_hours` runs
     until the first answer), from a row or from the JSON read with the post."""
     get = question.get if isinstance(question, dict) else partial(getattr, question)
-    asked, answered = _moment(get("asked_at")), _moment(get("first_answer_at"))
+    asked, answered = json_moment(get("asked_at")), json_moment(get("first_answer_at"))
     assert asked is not None
     waited = max(((answered or now) - asked).total_seconds(), 0) / 3600
     return {
@@ -158,7 +151,7 @@ def details(question: Any, now: datetime) -> dict[str, Any]:
         "first_answer_id": get("first_answer_id"),
         "first_answer_at": answered,
         "accepted_comment_id": get("accepted_comment_id"),
-        "accepted_at": _moment(get("accepted_at")),
+        "accepted_at": json_moment(get("accepted_at")),
         "waited_hours": round(waited, 1),
     }
 
@@ -198,10 +191,5 @@ async def list_questions(
 
 def details_column(dialect: str) -> Any:
     """A post's question as JSON, read with the post (`app.posts.extensions`)."""
-    pairs = [(c.key, c) for c in repository.DETAILS[1:]]
-    build = func.json_build_object if dialect == "postgresql" else func.json_object
-    return (
-        select(type_coerce(build(*(x for key, c in pairs for x in (literal(key), c))), JSON))
-        .where(Question.post_id == Post.id)
-        .scalar_subquery()
-    )
+    fields = {c.key: c for c in repository.DETAILS[1:]}
+    return select(json_object(dialect, fields)).where(Question.post_id == Post.id).scalar_subquery()

@@ -84,7 +84,14 @@ async def test_every_kind_of_post_is_created(
         0,
         {"like": 0, "insightful": 0, "celebrate": 0},
     )
-    assert await get_post(client, crew.dana, post) == post
+    read = await get_post(client, crew.dana, post)
+    if kind == "win_story":
+        # What a viewer may do next is the viewer's: the marketer reviews, the author waits.
+        assert (post["story"].pop("next"), read["story"].pop("next")) == (
+            [],
+            ["in_review", "declined"],
+        )
+    assert read == post
 
 
 async def test_created_post_answers_as_it_reads_back_with_every_link(

@@ -21,6 +21,7 @@ from app.agreements.models import Metric
 from app.collateral.models import Verdict
 from app.posts.models import Comment, Post, PostKind
 from app.questions.models import Question
+from app.stories.models import Story, StoryStatus
 from app.users.models import Department, User
 
 
@@ -40,11 +41,8 @@ UNITS = {
     Metric.stories_submitted: "stories",
     Metric.cross_department_reply_share: "share",
 }
-NOT_RECORDED = {
-    Metric.story_to_published_days: (
-        "Tandem does not record yet when a win story is published as a testimonial."
-    ),
-}
+# A metric whose source Tandem does not record is answered `None` with its reason here.
+NOT_RECORDED: dict[Metric, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +99,8 @@ async def measure(
         return await _verdicts_per_person(session, department, month, unit)
     if metric is Metric.question_first_answer_hours:
         return await _first_answer_hours(session, department, month, unit)
+    if metric is Metric.story_to_published_days:
+        return await _story_to_published_days(session, department, month, unit)
     return await _cross_department_share(session, department, month, unit)
 
 
@@ -145,6 +145,29 @@ async def _first_answer_hours(
         why = "none of them was answered yet" if rows else "nobody asked it a question"
         return Measure(None, unit, f"No answer to measure from {department.value}: {why}.")
     return Measure(round(statistics.median(hours), 1), unit)
+
+
+async def _story_to_published_days(
+    session: AsyncSession, department: Department, month: Month, unit: str
+) -> Measure:
+    """Marketing publishes the stories: its figure counts every story published in the
+    month; another department's, the stories its members submitted."""
+    stmt = select(Story.submitted_at, Story.published_at).where(
+        Story.status == StoryStatus.published,
+        Story.published_at >= month.start,
+        Story.published_at < month.end,
+    )
+    if department is not Department.marketing:
+        stmt = (
+            stmt.join(Post, Post.id == Story.post_id)
+            .join(User, User.id == Post.author_id)
+            .where(User.department == department)
+        )
+    rows = (await session.execute(stmt)).all()
+    days = [(published - submitted).total_seconds() / 86400 for submitted, published in rows]
+    if not days:
+        return Measure(None, unit, f"No win story was published in {month.label}.")
+    return Measure(round(statistics.median(days), 1), unit)
 
 
 async def _cross_department_share(

@@ -15,6 +15,7 @@ from app.collateral.models import Verdict
 from app.core.db import transaction
 from app.posts.models import Comment, Post
 from app.questions.models import Question
+from app.stories.models import Story, StoryStatus
 from app.users.models import Department
 from tests.checks import all_pages, api_error
 from tests.factories import Person, api, make_account, make_post, make_user
@@ -378,6 +379,24 @@ async def test_the_scorecard_measures_each_metric_on_known_data(
         for n, who in enumerate((sam, lee, sam, mia))
     ]
     await back_date(app, Post.id, [s["id"] for s in stories], IN_MARCH)
+    # Published in March after 10 and 20 days (median 15, over the 14 agreed); one more
+    # published in April does not count for March.
+    march = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    for story, submitted, days in (
+        (stories[0], march, 10),
+        (stories[1], march, 20),
+        (stories[3], march - timedelta(days=10), 45),
+    ):
+        async with transaction(app.state.sessionmaker) as session:
+            await session.execute(
+                update(Story)
+                .where(Story.post_id == story["id"])
+                .values(
+                    status=StoryStatus.published,
+                    submitted_at=submitted,
+                    published_at=submitted + timedelta(days=days),
+                )
+            )
 
     # Questions to marketing asked in March: answered after 2 h and 7 h, one still open; one
     # asked of sales does not count, nor one answered by sales.
@@ -399,9 +418,7 @@ async def test_the_scorecard_measures_each_metric_on_known_data(
     assert (card[2]["actual"], card[2]["met"]) == (1.25, False)  # 5 verdicts / 4 sales people
     assert (card[3]["actual"], card[3]["unit"], card[3]["met"]) == (3, "stories", True)
     assert (card[4]["actual"], card[4]["unit"], card[4]["met"]) == (4.5, "hours", True)  # median
-    # Not recorded by Tandem yet: no figure, a reason.
-    assert (card[5]["actual"], card[5]["met"]) == (None, None)
-    assert card[5]["reason"].startswith("Tandem does not record yet")
+    assert (card[5]["actual"], card[5]["unit"], card[5]["met"]) == (15.0, "days", False)
     april_card = await scorecard(client, sofia, agreement, "2026-04")
     assert april_card[1]["actual"] == 1.0  # the one late reply crossed departments
     assert april_card[2]["actual"] == 0.25
@@ -411,7 +428,12 @@ async def test_the_scorecard_measures_each_metric_on_known_data(
         april_card[4]["reason"]
         == "No answer to measure from marketing: nobody asked it a question."
     )
+    assert april_card[5]["actual"] == 45.0
     empty = await scorecard(client, sofia, agreement, "2025-01")
+    assert (empty[5]["actual"], empty[5]["reason"]) == (
+        None,
+        "No win story was published in 2025-01.",
+    )
     assert empty[1]["actual"] is None
     assert "replied" in empty[1]["reason"]
     for period in ("0000-01", "9999-12"):

@@ -264,6 +264,9 @@ class Generator:
         self.reaction_rows: list[tuple[int, int, str]] = []
         # Collateral posts and when they were written (their catalogue rows and verdicts).
         self.collateral_posts: list[tuple[int, datetime]] = []
+        # Questions and win stories, for their rows (`questions_and_stories`).
+        self.asked: list[tuple[int, int, datetime]] = []
+        self.won: list[tuple[int, int, datetime]] = []
         # Posts that carry a file: (post id, author, when); every collateral post and 2% of
         # the others, chosen from their own random stream.
         self.attached_posts: list[tuple[int, int, datetime]] = []
@@ -485,6 +488,10 @@ class Generator:
                 title = f"Notes {pid}" if kind in ("blog", "win_story", "collateral") else None
                 if kind == "collateral":
                     self.collateral_posts.append((pid, created))
+                elif kind == "question":
+                    self.asked.append((pid, author, created))
+                elif kind == "win_story":
+                    self.won.append((pid, author, created))
                 if kind == "collateral" or self.attach_rng.random() < 0.02:
                     self.attached_posts.append((pid, author, created))
                 row = (pid, kind, title, text, html, author, group_id, private, confidential)
@@ -525,6 +532,52 @@ class Generator:
         await self.write("collateral_tag", ["post_id", "kind", "value"], tags)
         columns = "id post_id version user_id account_id verdict reason deal_stage note created_at"
         await self.write("verdict", columns.split(), judged)
+
+    async def questions_and_stories(self) -> None:
+        """A question row per question (most asked of a department, half of those answered
+        by then: the answer's comment is not linked) and a story with its steps per win story
+        at every status (from their own random stream, as collateral)."""
+        rng = random.Random(self.plan.seed + 11)
+        departments = (None, "marketing", "marketing", "sales", "product")
+        questions = []
+        for pid, _, created in self.asked:
+            answered = (
+                created + timedelta(hours=rng.uniform(0.2, 30)) if rng.random() < 0.5 else None
+            )
+            status = "answered" if answered else "open"
+            questions.append((pid, rng.choice(departments), status, created, None, answered))
+        await self.write(
+            "question",
+            [
+                "post_id",
+                "to_department",
+                "status",
+                "asked_at",
+                "first_answer_id",
+                "first_answer_at",
+            ],
+            questions,
+        )
+        way = ("submitted", "in_review", "consent_requested", "consent_granted", "published")
+        stories, steps = [], []
+        step_id = 0
+        for pid, author, created in self.won:
+            reached = rng.randrange(len(way))
+            fields = ("The problem.", "What we did.", "What changed.")
+            published = created + timedelta(days=reached) if reached == len(way) - 1 else None
+            stories.append((pid, *fields, way[reached], created, published))
+            for n in range(reached + 1):
+                step_id += 1
+                before = way[n - 1] if n else None
+                steps.append((step_id, pid, before, way[n], author, created + timedelta(days=n)))
+        await self.write(
+            "story",
+            "post_id problem solution outcome status submitted_at published_at".split(),
+            stories,
+        )
+        await self.write(
+            "story_step", "id post_id from_status to_status actor_id at".split(), steps
+        )
 
     async def glossary(self) -> None:
         """The glossary's terms with their current version (no sign-off rows: the pages read
@@ -804,6 +857,7 @@ async def load(url: str, plan: Plan) -> dict[str, int]:
         gen.plan_engagement()
         await gen.posts()
         await gen.collateral()
+        await gen.questions_and_stories()
         await gen.glossary()
         await gen.attachments()
         await gen.comments()

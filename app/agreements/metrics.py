@@ -164,7 +164,11 @@ async def _story_to_published_days(
             .where(User.department == department)
         )
     rows = (await session.execute(stmt)).all()
-    days = [(published - submitted).total_seconds() / 86400 for submitted, published in rows]
+    days = [
+        (published - submitted).total_seconds() / 86400
+        for submitted, published in rows
+        if published is not None
+    ]
     if not days:
         return Measure(None, unit, f"No win story was published in {month.label}.")
     return Measure(round(statistics.median(days), 1), unit)

@@ -64,6 +64,9 @@ class CommentDocument(TypedDict):
     topics: list[str]
     created_at: int
     restricted_by: list[str]
+    # Whether it is its question's accepted answer (the index's boost field: stored as 1 or
+    # 0, missing meaning 0).
+    accepted: NotRequired[bool | int]
 
 
 class UserDocument(TypedDict):
@@ -113,6 +116,9 @@ class IndexSpec:
     facets: tuple[str, ...]
     has_created_at: bool
     restricted: bool
+    # A field holding 1 for documents that rank above otherwise equally matching ones (a
+    # comment that is its question's accepted answer); each engine says how far above.
+    boost: str | None = None
 
     @property
     def filterable(self) -> tuple[str, ...]:
@@ -167,6 +173,7 @@ SPECS: dict[str, IndexSpec] = {
         facets=("department",),
         has_created_at=True,
         restricted=True,
+        boost="accepted",
     ),
     USERS: IndexSpec(
         name=USERS,
@@ -252,6 +259,13 @@ def normalize(spec: IndexSpec, doc: Mapping[str, Any]) -> dict[str, Any]:
             out[field] = clean_text(value)
         elif isinstance(value, list):
             out[field] = [clean_text(str(v)) for v in value]
+    if spec.boost:
+        # A number in every document: Meilisearch sorts by numbers or strings only, and
+        # after every other document one that lacks the field.
+        flag = out.get(spec.boost)
+        if flag not in (None, True, False, 0, 1):
+            raise InvalidDocument(f"{spec.name} {doc_id}: {spec.boost} must be a boolean")
+        out[spec.boost] = int(bool(flag))
     if spec.has_created_at:
         created = out.get("created_at")
         if isinstance(created, bool) or not isinstance(created, int):

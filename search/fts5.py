@@ -17,9 +17,11 @@ with joins and NOT EXISTS in one WHERE lets the planner drive from the docs tabl
 the FTS index per row. Visibility, filters, totals and facets all read the same filtered
 set, so nothing the viewer may not see is counted.
 
-Ranking is bm25 (title weighted x3), ties newest first. A query whose words match more than
-`rank_cutoff` documents (10,000 by default) lists them newest first instead: scoring every
-match is what makes a near-universal word slow, and such a word says little about relevance.
+Ranking is bm25 (title weighted x3; a boosted document's, a question's accepted answer among
+comments, counted BOOST times), ties newest first. A query whose words match more than
+`rank_cutoff` documents (10,000 by default) lists them newest first instead, boosted or not:
+scoring every match is what makes a near-universal word slow, and such a word says little
+about relevance.
 FTS5 has no typo tolerance; the last word is a prefix.
 
 User text never reaches MATCH as syntax: each word becomes a quoted FTS5 string, the last
@@ -68,14 +70,22 @@ T = TypeVar("T")
 
 _SHADOW_NAME = re.compile(r"([a-z]+)__rebuild_([0-9a-f]{12})")
 _SCALARS = ("department", "kind", "author_handle", "post_id", "created_at", "status")
-# Scalar columns added after the first release: ensure_indexes adds them to older files.
-_ADDED_SCALARS = ("status",)
+# Columns added after the first release, with their types: ensure_indexes adds them to older
+# files (`boost` holds the index's boost field, see IndexSpec.boost).
+_ADDED_COLUMNS = {"status": "TEXT", "boost": "INTEGER NOT NULL DEFAULT 0"}
 _TAGGED = ("accounts", "topics", "restricted_by", "stage", "industries", "audience")
 SNIPPET_TOKENS = 24
 # Above this many matching documents, hits come newest first instead of by bm25: scoring
 # every match is what makes a query for a near-universal word slow, and a word that is in
 # most posts says little about relevance anyway (Meilisearch has searchCutoffMs for this).
 RANK_CUTOFF = 10_000
+# A boosted document's bm25 counts this many times: an accepted answer ranks above comments
+# that match the query about as well (the same words in a comment up to about twice as long,
+# or mentioned once more), and below one that matches much better (half again as well or
+# more). A factor, not an added constant: bm25's scale changes with the query (rare words
+# score higher than common ones, several words higher than one), a factor means the same at
+# every scale. Meilisearch sorts on the boost right after `proximity` (search/meili.py).
+BOOST = 1.5
 MAX_TERMS = 16
 
 # Han, hiragana, katakana (and half-width katakana): scripts written without spaces.
@@ -195,12 +205,12 @@ class Fts5Backend:
             f"CREATE TABLE IF NOT EXISTS {docs} (rowid INTEGER PRIMARY KEY, "
             "id TEXT NOT NULL UNIQUE, department TEXT, kind TEXT, author_handle TEXT, "
             "post_id TEXT, created_at INTEGER, restricted INTEGER NOT NULL, data TEXT NOT NULL, "
-            "status TEXT)"
+            "status TEXT, boost INTEGER NOT NULL DEFAULT 0)"
         )
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({docs})")}
-        for column in _ADDED_SCALARS:
+        for column, kind in _ADDED_COLUMNS.items():
             if column not in present:
-                conn.execute(f"ALTER TABLE {docs} ADD COLUMN {_ident(column)} TEXT")
+                conn.execute(f"ALTER TABLE {docs} ADD COLUMN {_ident(column)} {kind}")
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {tags} (field TEXT NOT NULL, value TEXT NOT NULL, "
             "doc INTEGER NOT NULL, PRIMARY KEY (field, value, doc)) WITHOUT ROWID"
@@ -256,16 +266,18 @@ class Fts5Backend:
             scalars[3] = None if scalars[3] is None else str(scalars[3])  # post_id as text
             (rowid,) = conn.execute(
                 f"INSERT INTO {d} (id, department, kind, author_handle, post_id, created_at, "
-                "status, restricted, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "status, restricted, boost, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET "
                 "department = excluded.department, kind = excluded.kind, "
                 "author_handle = excluded.author_handle, post_id = excluded.post_id, "
                 "created_at = excluded.created_at, status = excluded.status, "
-                "restricted = excluded.restricted, data = excluded.data RETURNING rowid",
+                "restricted = excluded.restricted, boost = excluded.boost, "
+                "data = excluded.data RETURNING rowid",
                 [
                     str(doc["id"]),
                     *scalars,
                     int(bool(doc.get("restricted_by"))),
+                    int(bool(doc.get(spec.boost))) if spec.boost else 0,
                     json.dumps(doc, ensure_ascii=False),
                 ],
             ).fetchone()
@@ -372,11 +384,15 @@ class Fts5Backend:
             by_relevance = matching <= self.rank_cutoff
         if match is not None and by_relevance:
             weights = ", ".join(str(w) for w in spec.weights)
+            # bm25 is negative, lower is better: the boost multiplies it (see BOOST).
+            rank = "m.rank"
+            if spec.boost:
+                rank = f"m.rank * (CASE d.boost WHEN 1 THEN {BOOST} ELSE 1 END)"
             ranked = (
                 f"WITH m AS MATERIALIZED (SELECT rowid AS doc, bm25({fts}, {weights}) AS rank "
                 f"FROM {fts} WHERE {fts} MATCH ?) "
-                f"SELECT d.rowid, d.data, m.rank FROM m JOIN {d} d ON d.rowid = m.doc "
-                f"WHERE {where} ORDER BY m.rank, d.created_at DESC, d.rowid DESC"
+                f"SELECT d.rowid, d.data, {rank} AS score FROM m JOIN {d} d ON d.rowid = m.doc "
+                f"WHERE {where} ORDER BY score, d.created_at DESC, d.rowid DESC"
             )
             # Totals and facets need no ranking: skip bm25, the costly part of a big match.
             counted = (

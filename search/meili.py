@@ -59,6 +59,44 @@ RANKING_RULES = ["words", "typo", "proximity", "attribute", "exactness", "sort"]
 CROP_WORDS = 24
 
 
+# An index with a boost field (IndexSpec.boost: a question's accepted answer among comments)
+# ranks by it right after `proximity`, as the `sort` rule with `sort=["<boost>:desc"]` when
+# there are words to match; newest first still breaks the last ties, as a custom rule. A
+# boosted document ranks above every one that matches as many of the query's words with no
+# fewer typos and the words no closer together, wherever they are in it and however exactly
+# (`attribute` and `exactness`, which say least about short texts like comments); one that
+# matches more of the words, with fewer typos or closer together ranks above it. Meilisearch
+# applies rules one after the other and cannot weigh a score by a factor (FTS5 multiplies
+# bm25 by `search.fts5.BOOST`). The boost is a sort, not a custom rule, so that a search
+# without words (browsing by filters) sorts by `created_at` alone: newest first, as before.
+BOOSTED_RANKING_RULES = [
+    "words",
+    "typo",
+    "proximity",
+    "sort",
+    "attribute",
+    "exactness",
+    "created_at:desc",
+]
+
+
+def ranking_rules(spec: IndexSpec) -> list[str]:
+    """The index's `rankingRules` setting."""
+    if spec.boost and spec.has_created_at:
+        return BOOSTED_RANKING_RULES
+    return RANKING_RULES
+
+
+def sort_by(spec: IndexSpec, query: SearchQuery) -> list[str]:
+    """The `sort` of a search: the boost where the index has one and words are matched, else
+    newest first."""
+    if spec.boost and spec.has_created_at and query.q.strip():
+        return [f"{spec.boost}:desc"]
+    # Where `sort` is the last rule (RANKING_RULES) it only breaks ties; with an empty query
+    # it is the order: newest first.
+    return ["created_at:desc"] if spec.has_created_at else []
+
+
 @dataclass
 class _WriteBatch:
     """The state of one `write_batch()` block: documents not sent yet, by index uid, and the
@@ -154,8 +192,10 @@ class MeilisearchBackend:
         return {
             "searchableAttributes": list(spec.searchable),
             "filterableAttributes": list(spec.filterable),
-            "sortableAttributes": ["created_at"] if spec.has_created_at else [],
-            "rankingRules": RANKING_RULES,
+            "sortableAttributes": (
+                ["created_at", *([spec.boost] if spec.boost else [])] if spec.has_created_at else []
+            ),
+            "rankingRules": ranking_rules(spec),
             "typoTolerance": {"enabled": True},
             "faceting": {"maxValuesPerFacet": 100},
             "pagination": {"maxTotalHits": MAX_OFFSET},
@@ -287,10 +327,8 @@ class MeilisearchBackend:
             params["filter"] = expression
         if query.facets:
             params["facets"] = list(query.facets)
-        if spec.has_created_at:
-            # After every relevance rule (see RANKING_RULES), so it only breaks ties; with an
-            # empty query it is the order: newest first.
-            params["sort"] = ["created_at:desc"]
+        if sort := sort_by(spec, query):
+            params["sort"] = sort
         raw = await self._call(self.client.index(uid).search, query.q, params)
         hits = [self._hit(index, spec, item, bool(query.q.strip())) for item in raw["hits"]]
         total = int(raw.get("estimatedTotalHits", len(hits)))

@@ -167,6 +167,9 @@ async def session_revoked(session: AsyncSession, *, user_id: int, token_hash: st
 SEARCH_USER = "search.user"
 SEARCH_ACCOUNT = "search.account"
 SEARCH_TERM = "search.term"
+# A question's accepted answer changed: every comment of the question is re-read, so the
+# answer accepted before loses its flag as the new one gains it (the row holds the new one).
+SEARCH_ANSWER = "search.answer"
 
 
 async def user_changed(session: AsyncSession, *, user_id: int) -> None:
@@ -181,3 +184,7 @@ async def account_changed(session: AsyncSession, *, account_id: int, posts: bool
 async def term_changed(session: AsyncSession, *, signable_id: int) -> None:
     """A glossary term was proposed, edited or signed (its status may have changed)."""
     await outbox.emit(session, type=SEARCH_TERM, data={"id": signable_id})
+
+
+async def answer_accepted(session: AsyncSession, *, question_id: int) -> None:
+    await outbox.emit(session, type=SEARCH_ANSWER, data={"id": question_id})

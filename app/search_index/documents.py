@@ -25,6 +25,7 @@ from app.agreements.models import Signable, Term, TermAlias
 from app.collateral.models import Collateral, CollateralTag, TagKind
 from app.core.db import dialect_name, in_ids
 from app.posts.models import Comment, Post, PostAccount, PostKind, PostTopic
+from app.questions.models import Question
 from app.topics.models import Topic
 from app.users.models import User
 from app.visibility import account_key, group_key
@@ -84,9 +85,11 @@ def _statements(dialect: str) -> dict[str, Executable]:
             Comment.post_id,
             Comment.body_html,
             Comment.created_at,
+            Question.accepted_comment_id,
             *_AUTHOR,
         )
         .join(User, User.id == Comment.author_id)
+        .outerjoin(Question, Question.post_id == Comment.post_id)
         .where(in_ids(Comment.id, dialect)),
     }
 
@@ -159,7 +162,8 @@ async def comment_ids_of_posts(session: AsyncSession, post_ids: Sequence[int]) -
 
 async def comments(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Documents for the comments among `ids` that exist; they carry their post's
-    accounts, topics and visibility keys, so a comment is never seen where its post isn't."""
+    accounts, topics and visibility keys, so a comment is never seen where its post isn't,
+    and whether they are their question's accepted answer (which ranks them higher)."""
     if not ids:
         return {}
     rows = list(await _rows(session, "comments", ids))
@@ -181,6 +185,7 @@ async def comments(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[
             "topics": post["topics"],
             "created_at": unix(r.created_at),
             "restricted_by": post["restricted_by"],
+            "accepted": r.accepted_comment_id == r.id,
         }
     return docs
 

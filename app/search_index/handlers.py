@@ -1,6 +1,6 @@
 """What the search indexer is told beyond the post and comment events it reads anyway:
-people, accounts and glossary terms changed (an outbox row each, read by
-`app.search_index.indexer`)."""
+people, accounts and glossary terms changed, a question's accepted answer changed (an outbox
+row each, read by `app.search_index.indexer`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from app.accounts.events import AccountChanged
 from app.agreements.events import TermChanged
 from app.core import events
 from app.outbox import events as outbox
+from app.questions.events import AnswerAccepted
 from app.users.events import UserChanged
 
 on = events.Handlers()
@@ -30,3 +31,8 @@ async def account_changed(session: AsyncSession, event: AccountChanged) -> None:
 @on(TermChanged)
 async def term_changed(session: AsyncSession, event: TermChanged) -> None:
     await outbox.term_changed(session, signable_id=event.signable_id)
+
+
+@on(AnswerAccepted)
+async def answer_accepted(session: AsyncSession, event: AnswerAccepted) -> None:
+    await outbox.answer_accepted(session, question_id=event.post_id)

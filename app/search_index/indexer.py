@@ -53,6 +53,8 @@ class Touched:
     accounts: set[int] = field(default_factory=set)
     terms: set[int] = field(default_factory=set)
     posts_of_accounts: set[int] = field(default_factory=set)
+    # Questions whose comments are re-read (their accepted answer changed).
+    questions: set[int] = field(default_factory=set)
 
     def add(self, event: outbox.Event) -> None:
         data, types = event.data, outbox_events
@@ -68,6 +70,8 @@ class Touched:
                 self.posts_of_accounts.add(int(data["id"]))
         elif event.type == types.SEARCH_TERM:
             self.terms.add(int(data["id"]))
+        elif event.type == types.SEARCH_ANSWER:
+            self.questions.add(int(data["id"]))
 
     def __bool__(self) -> bool:
         return any(
@@ -78,6 +82,7 @@ class Touched:
                 self.accounts,
                 self.terms,
                 self.posts_of_accounts,
+                self.questions,
             )
         )
 
@@ -103,6 +108,8 @@ async def apply(
         )
     written = 0
     comment_ids = set(touched.comments)
+    for chunk in _chunks(sorted(touched.questions)):
+        comment_ids |= set(await documents.comment_ids_of_posts(session, chunk))
     # Read and write in chunks: inside a write batch the engine indexes one chunk while the
     # next is read.
     for chunk in _chunks(sorted(post_ids)):

@@ -32,6 +32,8 @@ class SearchHitRead(BaseModel):
     slug: str | None = None
     term: str | None = None
     status: Status | None = None
+    # A comment's (type `comment`): whether it is its question's accepted answer.
+    accepted: bool | None = None
 
 
 class SearchResults(BaseModel):

@@ -144,6 +144,9 @@ def _hit(hit: SearchHit) -> SearchHitRead:
         slug=term.get("slug"),
         term=term.get("term"),
         status=term.get("status"),
+        # A comment indexed before the flag existed has none: not accepted, as far as the
+        # index knows (`tandem reindex --index comments` adds it).
+        accepted=bool(f.get("accepted")) if hit.type == SearchType.comment else None,
     )
 
 

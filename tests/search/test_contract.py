@@ -531,3 +531,75 @@ async def test_comments_filter_by_their_posts_accounts_and_topics(
     assert ids(await search_backend.search(COMMENTS, SearchQuery(q="great", topic="pricing"))) == [
         1
     ]
+
+
+# A question's accepted answer among comments
+
+
+def _chatter(comment: Make) -> list[dict[str, Any]]:
+    """Comments that match nothing below: without them every word would be in most of the
+    index, and FTS5's bm25 gives such words no weight at all."""
+    return [comment(100 + n, post_id=100 + n, body=f"weekly notes {n} on travel") for n in range(8)]
+
+
+async def test_an_accepted_answer_ranks_above_an_equally_matching_comment(
+    search_backend: SearchBackend, comment: Make
+) -> None:
+    body = "Send them the renewal playbook deck"
+    # Equal matches tie newest first: the accepted answer is the older one, so only the
+    # boost puts it first.
+    await search_backend.upsert(
+        COMMENTS,
+        [
+            *_chatter(comment),
+            comment(1, post_id=10, body=body, accepted=True, topics=["renewals"]),
+            comment(2, post_id=20, body=body, accepted=False, topics=["renewals"]),
+        ],
+    )
+    for q in ("renewal playbook", "deck"):
+        result = await search_backend.search(COMMENTS, SearchQuery(q=q))
+        assert ids(result) == [1, 2], q
+        assert [h.fields["accepted"] for h in result.hits] == [1, 0]
+    # Browsing by a filter stays newest first: the boost is a matter of relevance.
+    assert ids(await search_backend.search(COMMENTS, SearchQuery(topic="renewals"))) == [2, 1]
+
+    # The flag moves: the document accepted now ranks first, the other one no longer.
+    await search_backend.upsert(
+        COMMENTS,
+        [
+            comment(1, post_id=10, body=body),  # no flag: not accepted
+            comment(3, post_id=30, body=body, accepted=True, created_at=1_600_000_000),
+        ],
+    )
+    result = await search_backend.search(COMMENTS, SearchQuery(q="renewal playbook"))
+    assert ids(result) == [3, 2, 1]
+    assert [h.fields["accepted"] for h in result.hits] == [1, 0, 0]
+
+
+async def test_a_much_better_match_still_ranks_above_an_accepted_answer(
+    search_backend: SearchBackend, comment: Make
+) -> None:
+    await search_backend.upsert(
+        COMMENTS,
+        [
+            *_chatter(comment),
+            comment(
+                1,
+                post_id=10,
+                accepted=True,
+                body="We spoke about renewal dates at the kickoff, then about onboarding, the "
+                "security review, the data export and travel budgets, and at the very end "
+                "someone mentioned that a playbook exists somewhere.",
+            ),
+            comment(2, post_id=20, body="Renewal playbook: the renewal playbook deck."),
+        ],
+    )
+    result = await search_backend.search(COMMENTS, SearchQuery(q="renewal playbook"))
+    assert ids(result) == [2, 1]
+
+
+async def test_the_accepted_flag_must_be_a_boolean(
+    search_backend: SearchBackend, comment: Make
+) -> None:
+    with pytest.raises(InvalidDocument):
+        await search_backend.upsert(COMMENTS, [comment(1, body="x", accepted="yes")])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from search import POSTS, Fts5Backend, SearchQuery
+from search import COMMENTS, POSTS, Fts5Backend, SearchQuery
 
 
 async def test_a_word_in_most_documents_lists_newest_first(
@@ -46,3 +47,31 @@ async def test_the_search_file_survives_a_restart(
     await reopened.ensure_indexes()
     assert [h.id for h in (await reopened.search(POSTS, SearchQuery(q="persisted"))).hits] == [1]
     await reopened.close()
+
+
+async def test_a_file_from_before_the_accepted_answer_boost_is_upgraded_in_place(
+    tmp_path: Path, comment: Callable[..., dict[str, Any]]
+) -> None:
+    path = tmp_path / "s.search"
+    old = Fts5Backend(path)
+    await old.ensure_indexes()
+    filler = [comment(100 + n, body=f"travel notes {n}") for n in range(8)]
+    await old.upsert(COMMENTS, [*filler, comment(1, body="renewal playbook")])
+    await old.close()
+    with sqlite3.connect(path) as conn:  # the docs tables as the release before left them
+        for index in ("posts", "comments", "users", "accounts", "terms"):
+            conn.execute(f"ALTER TABLE {index}_docs DROP COLUMN boost")
+
+    backend = Fts5Backend(path)
+    try:
+        await backend.ensure_indexes()
+        found = await backend.search(COMMENTS, SearchQuery(q="renewal"))
+        assert [h.id for h in found.hits] == [1]  # an old row: not boosted
+        await backend.upsert(COMMENTS, [comment(2, body="renewal playbook")])
+        found = await backend.search(COMMENTS, SearchQuery(q="renewal"))
+        assert [h.id for h in found.hits] == [2, 1]  # equal: newest first
+        await backend.upsert(COMMENTS, [comment(1, body="renewal playbook", accepted=True)])
+        found = await backend.search(COMMENTS, SearchQuery(q="renewal"))
+        assert [h.id for h in found.hits] == [1, 2]
+    finally:
+        await backend.close()

@@ -76,8 +76,18 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question post, whom it asks, who asks it, and what its first answer may say."""
+
+    text: str
+    to: Department | None  # the department asked (None: everyone)
+    asked_by: tuple[Department, ...]  # a group's question: any member
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Group:
-    """A group, its members and the templates of posts written in it."""
+    """A group, its members and the templates of posts and questions written in it."""
 
     name: str
     slug: str
@@ -85,6 +95,7 @@ class Group:
     creator: str
     members: tuple[str, ...]
     posts: tuple[str, ...]
+    questions: tuple[Question, ...]
 
 
 @dataclass(frozen=True)
@@ -197,7 +208,7 @@ class Templates:
     """The sentences posts and comments are made of, and the values of their slots."""
 
     competitors: tuple[str, ...]
-    questions: tuple[str, ...]
+    questions: tuple[Question, ...]
     choices: Mapping[str, tuple[str, ...]]
     numbers: Mapping[str, tuple[int, int, int]]  # lowest, highest, step
     arr_by_tier: Mapping[str, tuple[int, int]]  # thousands
@@ -217,6 +228,8 @@ class Templates:
     win_openers: Mapping[Department, tuple[str, ...]]
     comments: Mapping[PostKind, tuple[str, ...]]
     replies: tuple[str, ...]
+    thanks: tuple[str, ...]  # the asker's reply to an answer
+    asides: tuple[str, ...]  # on a question still waiting for the department asked
     topics: Mapping[Department, tuple[str, ...]]  # followed, by department
 
 
@@ -243,17 +256,18 @@ def load() -> Content:
     cast, parts = _people()
     handles = {p.handle: p for p in cast}
     agreements = read("agreements.toml")
+    templates = _templates(handles)
     content = Content(
         people=cast,
         parts=parts,
         customers=_customers(handles),
-        groups=_groups(handles),
+        groups=_groups(handles, templates.choices),
         blogs=_blogs(handles),
         collateral=_collateral(),
         judged=_judged(handles),
         glossary=_glossary(agreements, handles, parts),
         agreement=_agreement(agreements, handles, parts),
-        templates=_templates(handles),
+        templates=templates,
         logins=demo_logins_by_handle(),
     )
     for handle, login in content.logins.items():
@@ -331,7 +345,7 @@ def _customers(people: Mapping[str, Person]) -> tuple[Customer, ...]:
     return tuple(customers.values())
 
 
-def _groups(people: Mapping[str, Person]) -> tuple[Group, ...]:
+def _groups(people: Mapping[str, Person], choices: Iterable[str]) -> tuple[Group, ...]:
     data = read("groups.toml")
     groups: dict[str, Group] = {}
     for entry in data.tables("group"):
@@ -345,6 +359,10 @@ def _groups(people: Mapping[str, Person]) -> tuple[Group, ...]:
             creator=_handle(entry, "creator", entry.text("creator"), people),
             members=_handles(entry, "members", people),
             posts=entry.texts("posts", optional=True),
+            questions=tuple(
+                _question(q, None, (), choices)
+                for q in (entry.tables("question") if "question" in entry.keys() else ())
+            ),
         )
         entry.close()
     data.close()
@@ -580,6 +598,7 @@ def _templates(people: Mapping[str, Person]) -> Templates:
     openers = win.table("openers")
     comments = data.table("comments")
     topics = data.table("topics")
+    questions = data.table("questions")
 
     ranges = {key: _range(numbers, key) for key in numbers.keys()}
     if set(arr.keys()) != set(TIERS):
@@ -592,7 +611,7 @@ def _templates(people: Mapping[str, Person]) -> Templates:
             raise ops.error(f"missing key {person.handle!r}: everyone in other needs updates")
     templates = Templates(
         competitors=data.texts("competitors"),
-        questions=data.texts("questions"),
+        questions=_questions(questions, choices.keys()),
         choices=_frozen((key, choices.texts(key)) for key in choices.keys()),
         numbers=_frozen(ranges.items()),
         arr_by_tier=_frozen((tier, _span(arr, tier)) for tier in arr.keys()),
@@ -610,14 +629,64 @@ def _templates(people: Mapping[str, Person]) -> Templates:
         win_use=win.texts("use"),
         win_headlines=_frozen((key, headlines.texts(key)) for key in ("new", "expansion")),
         win_openers=_by_enum(openers, Department, required=(Department.leadership,)),
-        comments=_by_enum(comments, PostKind, required=tuple(PostKind), extra=("replies",)),
+        comments=_by_enum(
+            comments,
+            PostKind,
+            required=tuple(PostKind),
+            extra=("replies", "thanks", "asides"),
+        ),
         replies=comments.texts("replies"),
+        thanks=comments.texts("thanks"),
+        asides=comments.texts("asides"),
         topics=_by_enum(topics, Department, required=tuple(Department)),
     )
     tables = (choices, numbers, arr, sales, ops, updates, headlines, openers, win, comments, topics)
-    for table in (*tables, data):
+    for table in (*tables, questions, data):
         table.close()
     return templates
+
+
+EVERYONE = "everyone"
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+def _questions(table: Table, choices: Iterable[str]) -> tuple[Question, ...]:
+    """`[[questions.<department asked>]]`, and at least one for each department to ask."""
+    departments = {d.value: d for d in Department}
+    questions = []
+    for key in table.keys():
+        if key != EVERYONE and key not in departments:
+            raise table.error(f"unknown key {key!r} (a department, or {EVERYONE})")
+        to = departments.get(key)
+        for entry in table.tables(key):
+            asked_by = tuple(
+                _enum_value(entry, "asked_by", value, Department)
+                for value in entry.texts("asked_by")
+            )
+            if to in asked_by:
+                raise entry.error(f"{to} does not ask itself a question")
+            questions.append(_question(entry, to, asked_by, choices))
+    for department in Department:
+        if not any(department in q.asked_by for q in questions):
+            raise table.error(f"nobody in {department} has a question to ask")
+    return tuple(questions)
+
+
+def _question(
+    entry: Table, to: Department | None, asked_by: tuple[Department, ...], choices: Iterable[str]
+) -> Question:
+    question = Question(entry.text("text"), to, asked_by, entry.texts("answers"))
+    # An answer is filled anew: these slots would name another competitor, system, event...
+    refilled = {"comp", "comp_topic", *choices}
+    for number, answer in enumerate(question.answers, 1):
+        again = set(_SLOT.findall(question.text)) & set(_SLOT.findall(answer)) & refilled
+        if again:
+            raise entry.error(
+                f"answer #{number} uses {{{min(again)}}}, which it would fill with another "
+                "value than its question's"
+            )
+    entry.close()
+    return question
 
 
 # Helpers

@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from app.demo.content import Content, Customer
+from app.core.text import references
+from app.demo.content import Content, Customer, Question
 from app.posts.models import PostKind, ReactionKind
 from app.users.models import Department
 
@@ -46,10 +47,11 @@ KIND_WEIGHTS = {
     OPS: {PostKind.update: 60, PostKind.question: 12, PostKind.collateral: 14, PostKind.blog: 14},
 }  # fmt: skip
 DEPARTMENT_ACTIVITY = {S: 1.3, M: 1.1, C: 0.9, P: 0.6, L: 0.5, OPS: 0.45}
-# How much conversation each kind of post gets. Kept modest: every comment and reaction goes
-# through the services (notifications included), and that is most of the seeding time.
+# How much conversation each kind of post gets (a question: besides its answer and the
+# asker's thanks). Kept modest: every comment and reaction goes through the services
+# (notifications included), and that is most of the seeding time.
 COMMENT_COUNTS = {
-    PostKind.question: (1, 1, 2, 2, 3),
+    PostKind.question: (0, 0, 1, 1, 2),
     PostKind.win_story: (1, 2, 3, 4),
     PostKind.blog: (0, 1, 2, 3),
     PostKind.collateral: (0, 0, 1, 2),
@@ -72,6 +74,20 @@ REACTION_KINDS = {
 }
 # How often an account comes up, by tier.
 TIER_WEIGHT = {"Strategic": 3.0, "Enterprise": 2.5, "Mid-Market": 1.5, "SMB": 1.0}
+# Questions. People answer in working hours (UTC, by weekday from Monday: a glance at the
+# weekend), after a wait in working hours, dealt like the templates so that every stretch of
+# the story has its share: a few at once, most within the working day, some the next day,
+# one in twenty after two days or more.
+ANSWERING_HOURS = ((8, 18),) * 5 + ((9, 13),) * 2
+ANSWER_WAITS = ((0.15, 1.5),) * 3 + ((1.5, 8.0),) * 13 + ((8.0, 14.0),) * 3 + ((20.0, 32.0),)
+# Whether the department asked answers, dealt too: one older question in seventy fell
+# through the cracks, and two in five of the newest still wait. The newest are the last tenth
+# of the posts by position, not date, so that the words are the same whenever it is seeded.
+ANSWERED = (True,) * 69 + (False,)
+ANSWERED_NEWEST = (True,) * 3 + (False,) * 2
+NEWEST = int(POST_COUNT * 0.9)
+# How often the asker accepts the answer.
+ACCEPTED = 0.4
 
 T = TypeVar("T")
 Follows = dict[str, list[str]]  # handle -> whom, which accounts or which topics they follow
@@ -85,16 +101,16 @@ def _weighted_sample(
     return [item for item, _ in keyed[:k]]
 
 
-class _Deck:
-    """Templates dealt without repeats until the deck runs out, then reshuffled, so that
-    consecutive posts rarely read alike."""
+class _Deck(Generic[T]):
+    """Templates (or a question's fates) dealt without repeats until the deck runs out, then
+    reshuffled, so that consecutive posts rarely read alike."""
 
-    def __init__(self, rng: random.Random, cards: Sequence[str]) -> None:
+    def __init__(self, rng: random.Random, cards: Sequence[T]) -> None:
         self._rng = rng
         self._cards = list(cards)
-        self._pile: list[str] = []
+        self._pile: list[T] = []
 
-    def draw(self) -> str:
+    def draw(self) -> T:
         if not self._pile:
             self._pile = self._cards[:]
             self._rng.shuffle(self._pile)
@@ -117,6 +133,9 @@ class PostPlan:
     collateral: dict[str, Any] | None = None
     # Its files, uploaded by its author before the timeline is written.
     attachments: list[int] = field(default_factory=list)
+    # A question's department asked (None: everyone) and what its first answer may say.
+    to_department: Department | None = None
+    answers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -128,6 +147,8 @@ class CommentPlan:
     author: str
     body: str
     parent: int | None  # index into the comment plans
+    # When the question's asker accepts this comment as its answer.
+    accepted_at: datetime | None = None
 
 
 @dataclass
@@ -188,7 +209,9 @@ class _Writer:
         self.public = [c for c in content.customers if not c.confidential]
         self.members = {g.slug: frozenset({g.creator, *g.members}) for g in content.groups}
         self.private = {g.slug for g in content.groups if g.private}
-        self.group_posts = {g.slug: g.posts for g in content.groups if g.posts}
+        self.group_posts: dict[str, tuple[str | Question, ...]] = {
+            g.slug: (*g.posts, *g.questions) for g in content.groups if g.posts or g.questions
+        }
         handles = {
             d: tuple(p.handle for p in content.people if p.department is d) for d in (M, C, P)
         }
@@ -201,7 +224,13 @@ class _Writer:
             "legal": (self.parts.legal,),
             "security": (self.parts.security,),
         }
-        self.decks: dict[str, _Deck] = {}
+        self.questions = {
+            d: [q for q in content.templates.questions if d in q.asked_by] for d in Department
+        }
+        # What each person follows, as `$slug` and `#topic`, once the follows are planned: a
+        # question reaches the followers of its accounts and topics in the department asked.
+        self.following: dict[str, frozenset[str]] = {}
+        self.decks: dict[Hashable, _Deck[Any]] = {}
         # One blog per title, one piece of collateral per title, one win per account.
         self.blogs = list(content.blogs)
         self.collateral = list(content.collateral)
@@ -209,7 +238,7 @@ class _Writer:
         for pool in (self.blogs, self.collateral, self.unwon):
             rng.shuffle(pool)
 
-    def deck(self, name: str, cards: Sequence[str]) -> str:
+    def deck(self, name: Hashable, cards: Sequence[T]) -> T:
         if name not in self.decks:
             self.decks[name] = _Deck(self.rng, cards)
         return self.decks[name].draw()
@@ -237,8 +266,22 @@ class _Writer:
         teams = [c for c in self.customers.values() if author in c.team]
         if teams and rng.random() < 0.2:
             return rng.choice(teams)
+        return self.public_account()
+
+    def public_account(self) -> Customer:
         weights = [TIER_WEIGHT[c.tier] for c in self.public]
-        return rng.choices(self.public, weights)[0]
+        return self.rng.choices(self.public, weights)[0]
+
+    def answerers(
+        self, department: Department | None, asker: str, audience: frozenset[str]
+    ) -> list[str]:
+        """Who may answer a question: whoever may see it in the department asked (anyone but
+        the asker, for a question asked of everyone)."""
+        return [
+            h
+            for h in sorted(audience - {asker})
+            if department is None or self.people[h].department is department
+        ]
 
     # Filling templates
 
@@ -322,10 +365,7 @@ class _Writer:
         elif kind is PostKind.win_story:
             plan = self.win_story(author, at)
         elif kind is PostKind.question:
-            account = self.pick_account(author)
-            ctx = self.context(author, None, account)
-            body = self.fill(self.deck("questions", self.words.questions), ctx)
-            plan = self.plan(at, ctx, PostKind.question, None, body, None)
+            plan = self.question(author, at)
         # Blogs, collateral and wins are one of a kind; once they are used up, people post
         # updates instead.
         return plan or self.update(author, at, None)
@@ -370,14 +410,30 @@ class _Writer:
         body = _tags_last(self.fill("\n".join(p for p in parts if p), ctx).split("\n"))
         return self.plan(at, ctx, PostKind.update, None, body, group)
 
+    def question(self, author: str, at: datetime) -> PostPlan:
+        department = self.people[author].department
+        question: Question = self.deck(f"questions-{department}", self.questions[department])
+        account = self.pick_account(author)
+        to = question.to
+        if to is not None and not self.answerers(to, author, self.audience(None, account)):
+            # Nobody in the department asked may see this confidential account.
+            account = self.public_account()
+        return self.asked(at, self.context(author, None, account), question, None)
+
+    def asked(self, at: datetime, ctx: _Context, question: Question, group: str | None) -> PostPlan:
+        post = self.plan(at, ctx, PostKind.question, None, self.fill(question.text, ctx), group)
+        post.to_department, post.answers = question.to, question.answers
+        return post
+
     def group_post(self, author: str, group: str, at: datetime) -> PostPlan:
         if group not in self.group_posts:
             return self.update(author, at, group)
         account = self.pick_account(author)
         ctx = self.context(author, group, account)
-        body = self.fill(self.deck(group, self.group_posts[group]), ctx)
-        kind = PostKind.question if "?" in body else PostKind.update
-        return self.plan(at, ctx, kind, None, body, group)
+        card = self.deck(group, self.group_posts[group])
+        if isinstance(card, Question):
+            return self.asked(at, ctx, card, group)
+        return self.plan(at, ctx, PostKind.update, None, self.fill(card, ctx), group)
 
     def blog(self, author: str, at: datetime) -> PostPlan | None:
         blog = next((b for b in self.blogs if author in b.authors), None)
@@ -441,6 +497,17 @@ class _Writer:
         self, index: int, post: PostPlan, clock: random.Random, now: datetime
     ) -> list[CommentPlan]:
         """Comments on one post, with replies, after the post and never in the future."""
+        if post.kind is PostKind.question:
+            planned = self.answered(index, post, clock)
+        else:
+            planned = self.discussed(index, post, clock)
+        for comment in planned:
+            # Not accepted yet.
+            if comment.accepted_at is not None and comment.accepted_at >= now:
+                comment.accepted_at = None
+        return [c for c in planned if c.at < now]
+
+    def discussed(self, index: int, post: PostPlan, clock: random.Random) -> list[CommentPlan]:
         rng = self.rng
         others = sorted(post.audience - {post.author})
         if not others:
@@ -450,23 +517,112 @@ class _Writer:
         weights = [3.0 if h == owner else self.affinity(post.author, h) for h in others]
         planned: list[CommentPlan] = []
         for author in _weighted_sample(rng, others, weights, count):
-            ctx = self.context(author, post.group, post.account)
-            ctx.audience, ctx.post_author = post.audience, post.author
-            ctx.used.add(post.author)
-            comments = self.words.comments[post.kind]
-            body = self.fill(self.deck(f"comments-{post.kind}", comments), ctx)
-            at = _later(clock, post.at, 4, 60 * 30)
-            planned.append(CommentPlan(at, index, author, body, None))
+            body = self.say(post, author, f"comments-{post.kind}", self.words.comments[post.kind])
+            planned.append(
+                CommentPlan(_later(clock, post.at, 4, 60 * 30), index, author, body, None)
+            )
             if rng.random() < 0.3:
                 replier = post.author if rng.random() < 0.6 else rng.choice(others)
                 if replier == author:
                     replier = post.author
-                ctx = self.context(replier, post.group, post.account)
-                ctx.audience, ctx.parent_author = post.audience, author
-                body = self.fill(self.deck("replies", self.words.replies), ctx)
-                # The parent's position is filled in by the caller, who numbers comments.
-                planned.append(CommentPlan(_later(clock, at, 3, 60 * 8), index, replier, body, -1))
-        return [c for c in planned if c.at < now]
+                planned.append(self.reply(index, post, planned[-1], replier, clock))
+        return planned
+
+    def answered(self, index: int, post: PostPlan, clock: random.Random) -> list[CommentPlan]:
+        """A question's answer from the department asked, then what others add. A question
+        still waiting (ANSWERED) has no comment from whoever could answer it."""
+        rng = self.rng
+        candidates = self.answerers(post.to_department, post.author, post.audience)
+        newest = index >= NEWEST
+        answering: bool = self.deck(f"answered-{newest}", ANSWERED_NEWEST if newest else ANSWERED)
+        planned = self.answer(index, post, candidates, clock) if candidates and answering else []
+        answer = planned[0] if planned else None
+        others = [
+            h for h in sorted(post.audience - {post.author}) if not answer or h != answer.author
+        ]
+        weights = [self.affinity(post.author, h) for h in others]
+        for author in _weighted_sample(rng, others, weights, rng.choice(COMMENT_COUNTS[post.kind])):
+            if answer is not None:
+                body = self.say(
+                    post, author, f"comments-{post.kind}", self.words.comments[post.kind]
+                )
+                at = _later(clock, answer.at, 5, 60 * 24)
+            elif author not in candidates:
+                body = self.say(post, author, "asides", self.words.asides)
+                at = _later(clock, post.at, 5, 60 * 24)
+            else:
+                continue
+            planned.append(CommentPlan(at, index, author, body, None))
+        return planned
+
+    def answer(
+        self, index: int, post: PostPlan, candidates: Sequence[str], clock: random.Random
+    ) -> list[CommentPlan]:
+        """A question's first answer after a believable wait, perhaps thanked for and
+        accepted by the asker."""
+        rng = self.rng
+        author = self.answerer(post, candidates)
+        body = self.say(post, author, post.answers, post.answers)
+        low, high = self.deck("answer-waits", ANSWER_WAITS)
+        at = _working_later(post.at, _log_uniform(clock, low, high))
+        answer = CommentPlan(at, index, author, body, None)
+        planned = [answer]
+        if rng.random() < 0.4:
+            planned.append(self.reply(index, post, answer, post.author, clock, thanks=True))
+        if rng.random() < ACCEPTED:
+            # Once read (and thanked for), within a few working hours.
+            read = _log_uniform(clock, 0.1, 6.0)
+            answer.accepted_at = _working_later(planned[-1].at, read)
+        return planned
+
+    def answerer(self, post: PostPlan, candidates: Sequence[str]) -> str:
+        """Mostly someone the question reached: in the department asked, a follower of one of
+        its accounts or topics, else the department's lead (as the questions domain routes
+        it); asked of everyone, whoever is closest to the asker."""
+        if post.to_department is None:
+            weights = [self.affinity(post.author, h) for h in candidates]
+        else:
+            found = references(post.body)
+            tags = {f"${a}" for a in found.accounts} | {f"#{t}" for t in found.topics}
+            told = {h for h in candidates if self.following[h] & tags}
+            told = told or set(candidates) & set(self.parts.leads)
+            weights = [4.0 if h in told else 1.0 for h in candidates]
+        return self.rng.choices(candidates, weights)[0]
+
+    def say(
+        self,
+        post: PostPlan,
+        author: str,
+        deck: Hashable,
+        cards: Sequence[str],
+        *,
+        to: str | None = None,
+    ) -> str:
+        """What `author` comments on `post` (replies, `to` the comment's author)."""
+        ctx = self.context(author, post.group, post.account)
+        ctx.audience = post.audience
+        if to is None:
+            ctx.post_author = post.author
+            ctx.used.add(post.author)
+        else:
+            ctx.parent_author = to
+        return self.fill(self.deck(deck, cards), ctx)
+
+    def reply(
+        self,
+        index: int,
+        post: PostPlan,
+        comment: CommentPlan,
+        replier: str,
+        clock: random.Random,
+        *,
+        thanks: bool = False,
+    ) -> CommentPlan:
+        """A reply to `comment` (the asker's `thanks` for an answer)."""
+        deck, cards = ("thanks", self.words.thanks) if thanks else ("replies", self.words.replies)
+        body = self.say(post, replier, deck, cards, to=comment.author)
+        # The parent's position is filled in by the caller, who numbers comments.
+        return CommentPlan(_later(clock, comment.at, 3, 60 * 8), index, replier, body, -1)
 
     def reactions(
         self, index: int, post: PostPlan, clock: random.Random, now: datetime
@@ -510,10 +666,28 @@ def _tags_last(sentences: Iterable[str]) -> str:
     return " ".join([*text, *dict.fromkeys(tags)])
 
 
+def _log_uniform(clock: random.Random, low: float, high: float) -> float:
+    return math.exp(clock.uniform(math.log(low), math.log(high)))
+
+
 def _later(clock: random.Random, after: datetime, low: float, high: float) -> datetime:
     """A moment `low` to `high` minutes after `after`, log-uniform: most replies come fast."""
-    minutes = math.exp(clock.uniform(math.log(low), math.log(high)))
-    return after + timedelta(minutes=minutes)
+    return after + timedelta(minutes=_log_uniform(clock, low, high))
+
+
+def _working_later(after: datetime, hours: float) -> datetime:
+    """The moment `hours` of working time (ANSWERING_HOURS) after `after`."""
+    at, left = after, timedelta(hours=hours)
+    while True:
+        start, end = ANSWERING_HOURS[at.weekday()]
+        day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+        closes = day + timedelta(hours=end)
+        if at < closes:
+            at = max(at, day + timedelta(hours=start))
+            if at + left <= closes:
+                return at + left
+            left -= closes - at
+        at = day + timedelta(days=1)
 
 
 def _post_times(clock: random.Random, now: datetime, count: int) -> list[datetime]:
@@ -570,6 +744,10 @@ def plan(content: Content, now: datetime) -> Plan:
     rng, clock = random.Random(SEED), random.Random(SEED + 1)
     writer = _Writer(content, rng)
     people, accounts, topics = _follows(content, rng, writer)
+    writer.following = {
+        h: frozenset({*(f"${slug}" for slug in accounts[h]), *(f"#{name}" for name in topics[h])})
+        for h in accounts
+    }
     authors = [p.handle for p in content.people]
     activity = [p.activity * DEPARTMENT_ACTIVITY[p.department] for p in content.people]
     plans = [

@@ -35,6 +35,8 @@ from app.notifications.models import Notification, NotificationKind
 from app.posts import service as posts
 from app.posts.models import Comment, Post, PostKind, Reaction
 from app.posts.schemas import CommentCreate, PostCreate
+from app.questions import service as questions
+from app.questions.models import Question
 from app.users import service as users
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
@@ -236,7 +238,7 @@ async def _files(
     progress(f"seeding: {count} files on {len(collateral)} assets")
 
 
-_POST, _COMMENT, _REACTION = 0, 1, 2
+_POST, _COMMENT, _REACTION, _ACCEPT = 0, 1, 2, 3
 
 
 async def _timeline(
@@ -246,24 +248,28 @@ async def _timeline(
     viewers: dict[str, Viewer],
     progress: Callable[[str], None],
 ) -> None:
-    """Posts, comments and reactions in the order they happened, so that ids grow with
-    time (feeds and comment lists sort by id) and a comment always follows its post."""
+    """Posts, comments, reactions and accepted answers in the order they happened, so that
+    ids grow with time (feeds and comment lists sort by id), a comment always follows its
+    post and a question's first answer is its first comment from the department asked."""
     events: list[tuple[datetime, int, int]] = [
         *((p.at, _POST, i) for i, p in enumerate(plan.posts)),
         *((c.at, _COMMENT, i) for i, c in enumerate(plan.comments)),
         *((r.at, _REACTION, i) for i, r in enumerate(plan.reactions)),
+        *((c.accepted_at, _ACCEPT, i) for i, c in enumerate(plan.comments) if c.accepted_at),
     ]
     events.sort()
-    # Posts come before their comments and reactions: a missing one is a KeyError.
+    # Posts come before their comments and reactions, comments before their replies and
+    # their acceptance: a missing one is a KeyError.
     created: dict[int, Post] = {}
-    comment_ids: list[int | None] = [None] * len(plan.comments)
-    done = {"posts": 0, "comments": 0, "reactions": 0}
+    comment_ids: dict[int, int] = {}
+    done = {"posts": 0, "comments": 0, "reactions": 0, "accepted": 0}
     position = 0
     while position < len(events):
         async with transaction(sessionmaker) as session:
             post_stamps: list[dict[str, object]] = []
             comment_stamps: list[dict[str, object]] = []
             reaction_stamps: list[dict[str, object]] = []
+            accept_stamps: list[dict[str, object]] = []
             chunk_posts = 0
             # The comments and reactions after the last post belong to the last transaction.
             while position < len(events) and (
@@ -284,6 +290,7 @@ async def _timeline(
                             group=p.group,
                             collateral=p.collateral,
                             attachments=p.attachments,
+                            to_department=p.to_department,
                         ),
                     )
                     post = await session.get_one(Post, read.id)  # in the identity map
@@ -310,7 +317,7 @@ async def _timeline(
                     comment_ids[index] = comment.id
                     comment_stamps.append({"id": comment.id, "created_at": at, "updated_at": at})
                     done["comments"] += 1
-                else:
+                elif what == _REACTION:
                     r = plan.reactions[index]
                     target = created[r.post]
                     user = people[r.user]
@@ -324,17 +331,42 @@ async def _timeline(
                         }
                     )
                     done["reactions"] += 1
+                else:
+                    c = plan.comments[index]
+                    target = created[c.post]
+                    await questions.accept(
+                        session,
+                        user=people[plan.posts[c.post].author],
+                        post=target,
+                        comment_id=comment_ids[index],
+                    )
+                    accept_stamps.append({"post_id": target.id, "accepted_at": at})
+                    done["accepted"] += 1
             # The services stamp everything "now"; move it to when it happened in the story.
             for model, stamps in (
                 (Post, post_stamps),
                 (Comment, comment_stamps),
                 (Reaction, reaction_stamps),
+                (Question, accept_stamps),
             ):
                 if stamps:
                     await session.execute(update(model), stamps)
         progress(
             f"seeding: posts {done['posts']}/{len(plan.posts)} "
-            f"({done['comments']} comments, {done['reactions']} reactions)"
+            f"({done['comments']} comments, {done['reactions']} reactions, "
+            f"{done['accepted']} accepted answers)"
+        )
+    async with transaction(sessionmaker) as session:
+        # A question was asked with its post and answered by its first answer: their times.
+        await session.execute(
+            update(Question).values(
+                asked_at=select(Post.created_at)
+                .where(Post.id == Question.post_id)
+                .scalar_subquery(),
+                first_answer_at=select(Comment.created_at)
+                .where(Comment.id == Question.first_answer_id)
+                .scalar_subquery(),
+            )
         )
 
 
@@ -349,6 +381,14 @@ async def _finish(
     and give the admin a password, which marks the seeding as complete."""
     n = Notification
     ours = n.user_id.in_([u.id for u in people.values()])
+    # A notification is dated like the comment it is about, or else like its post (a mention
+    # in it, a post on your account, a question to your department); these kinds have a
+    # moment of their own.
+    of_post = (
+        NotificationKind.mention,
+        NotificationKind.account_post,
+        NotificationKind.question_routed,
+    )
     when = {
         NotificationKind.follow: select(UserFollow.created_at).where(
             UserFollow.follower_id == n.actor_id, UserFollow.followee_id == n.user_id
@@ -356,11 +396,14 @@ async def _finish(
         NotificationKind.reaction: select(func.min(Reaction.created_at)).where(
             Reaction.post_id == n.post_id, Reaction.user_id == n.actor_id
         ),
+        NotificationKind.answer_accepted: select(Question.accepted_at).where(
+            Question.post_id == n.post_id
+        ),
     }
     async with transaction(sessionmaker) as session:
         await session.execute(
             update(n)
-            .where(ours, n.comment_id.is_not(None))
+            .where(ours, n.comment_id.is_not(None), n.kind.not_in([k.value for k in when]))
             .values(
                 created_at=select(Comment.created_at)
                 .where(Comment.id == n.comment_id)
@@ -369,11 +412,7 @@ async def _finish(
         )
         await session.execute(
             update(n)
-            .where(
-                ours,
-                n.comment_id.is_(None),
-                n.kind.in_([NotificationKind.mention.value, NotificationKind.account_post.value]),
-            )
+            .where(ours, n.comment_id.is_(None), n.kind.in_([k.value for k in of_post]))
             .values(
                 created_at=select(Post.created_at).where(Post.id == n.post_id).scalar_subquery()
             )
@@ -381,7 +420,7 @@ async def _finish(
         for kind, stmt in when.items():
             await session.execute(
                 update(n)
-                .where(ours, n.comment_id.is_(None), n.kind == kind.value)
+                .where(ours, n.kind == kind.value)
                 .values(created_at=stmt.scalar_subquery())
             )
         # Everyone has kept up with their notifications except for the last week's.

@@ -70,12 +70,29 @@ def test_templates_only_use_slots_the_writer_fills() -> None:
     texts = [
         *_strings(vars(t).values()),
         *(g for group in story.groups for g in group.posts),
+        *(
+            text
+            for q in (*t.questions, *(q for group in story.groups for q in group.questions))
+            for text in (q.text, *q.answers)
+        ),
         *(text for b in story.blogs for text in (b.title, b.body)),
         *(text for c in story.collateral for text in (c.title, c.body)),
     ]
     assert len(texts) > 300
     used = {slot for text in texts for slot in re.findall(r"\{(\w+)\}", text)}
     assert used <= slots
+
+
+def test_questions_ask_across_the_divide_and_every_department_has_some_to_ask() -> None:
+    questions = load().templates.questions
+    asked = {(asker, q.to) for q in questions for asker in q.asked_by}
+    S, M = Department.sales, Department.marketing
+    assert {(S, M), (M, S), (Department.customer_success, Department.product)} <= asked
+    assert any(q.to is None for q in questions)
+    assert {asker for asker, _ in asked} == set(Department)
+    for q in questions:
+        assert q.to not in q.asked_by, q.text
+        assert q.answers, q.text
 
 
 def _strings(values: Iterable[object]) -> Iterator[str]:
@@ -176,6 +193,31 @@ def _broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, old: str
             'at = "09:40"',
             'at = "9.40"',
             "agreements.toml: term #N (Lead): at must be a time of day as \"HH:MM\", not '9.40'",
+        ),
+        (
+            "groups.toml",
+            'can you check the numbers? #case-study"\nanswers = [',
+            'can you check the numbers? #case-study"\nanswer = [',
+            "groups.toml: group #N (customer-stories), question #N: missing key 'answers'",
+        ),
+        (
+            "templates.toml",
+            "[[questions.product]]\nasked_by = [",
+            "[[questions.engineering]]\nasked_by = [",
+            "templates.toml: [questions]: unknown key 'engineering' (a department, or everyone)",
+        ),
+        (
+            "templates.toml",
+            'asked_by = ["marketing"]\ntext = "Are we going back',
+            'asked_by = ["marketing", "leadership"]\ntext = "Are we going back',
+            "templates.toml: [questions], leadership #N: leadership does not ask itself a question",
+        ),
+        (
+            "templates.toml",
+            '"Yes: one booth and the exec dinner, same budget as this year."',
+            '"Yes: {event} again, same budget as this year."',
+            "templates.toml: [questions], leadership #N: answer #N uses {event}, which it would "
+            "fill with another value than its question's",
         ),
     ],
 )

@@ -51,6 +51,7 @@ from app.questions.routes import router as questions_router
 from app.search_index import runtime as search_runtime
 from app.search_index.pages import router as search_pages
 from app.search_index.routes import router as search_router
+from app.stories.pages import router as stories_pages
 from app.stories.routes import router as stories_router
 from app.topics.pages import router as topics_pages
 from app.topics.routes import router as topics_router
@@ -89,6 +90,7 @@ PAGE_ROUTERS = (
     collateral_pages,
     agreements_pages,
     questions_pages,
+    stories_pages,
     users_pages,
     topics_pages,
     groups_pages,

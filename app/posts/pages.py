@@ -49,6 +49,32 @@ def _collateral(kind: str, stage: str, audience: str, industries: str) -> dict[s
     return {"stage": stage, "audience": _words(audience), "industries": _words(industries)}
 
 
+# A win story's fields: the form's `story_problem` is the API's `story.problem`.
+STORY_FIELDS = ("problem", "solution", "outcome", "quote", "customer_contact")
+STORY_PARTS = {"problem": "the problem", "solution": "the solution", "outcome": "the outcome"}
+
+
+def _story(kind: str, *given: str, edit: bool = False) -> dict[str, Any] | None:
+    """A win story's structured fields from the form (`STORY_FIELDS`, in order), when any is
+    filled; its domain checks them. The problem, the solution and the outcome come together."""
+    if kind != PostKind.win_story.value:
+        return None
+    fields = {name: value.strip() for name, value in zip(STORY_FIELDS, given, strict=True)}
+    if not any(fields.values()):
+        return None
+    missing = [words for name, words in STORY_PARTS.items() if not fields[name]]
+    if missing:
+        said = " and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+        rest = "" if edit else ", or leave every story field empty to tell it in the post alone"
+        raise Invalid(
+            "A win story needs the problem, the solution and the outcome together: "
+            f"add {said}{rest}.",
+            field="body.story",
+        )
+    # An optional one left empty is none (on an edit: cleared).
+    return {name: value or None for name, value in fields.items()}
+
+
 def _form_error(exc: ValidationError) -> Invalid:
     first = exc.errors()[0]
     return Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
@@ -81,7 +107,15 @@ async def create_post(
     collateral_audience: ShortField = "",
     collateral_industries: ShortField = "",
     to_department: ShortField = "",
+    story_problem: ShortField = "",
+    story_solution: ShortField = "",
+    story_outcome: ShortField = "",
+    story_quote: ShortField = "",
+    story_customer_contact: ShortField = "",
 ) -> Response:
+    story = _story(
+        kind, story_problem, story_solution, story_outcome, story_quote, story_customer_contact
+    )
     try:
         data = PostCreate(
             kind=kind,
@@ -94,6 +128,7 @@ async def create_post(
                 kind, collateral_stage, collateral_audience, collateral_industries
             ),
             to_department=to_department or None,
+            story=story,
         )
     except ValidationError as exc:
         raise _form_error(exc) from exc
@@ -167,8 +202,24 @@ async def edit_post(
     collateral_industries: ShortField = "",
     attachments: AttachmentsField = [],  # noqa: B006 (FastAPI copies defaults)
     attachments_given: ShortField = "",
+    story_given: ShortField = "",
+    story_problem: ShortField = "",
+    story_solution: ShortField = "",
+    story_outcome: ShortField = "",
+    story_quote: ShortField = "",
+    story_customer_contact: ShortField = "",
 ) -> Response:
     post = await _visible(ctx, post_id)
+    # The editor sends a story's fields only while its words may change (`story_given`).
+    story = (
+        _story(
+            post.kind.value,
+            *(story_problem, story_solution, story_outcome, story_quote, story_customer_contact),
+            edit=True,
+        )
+        if story_given
+        else None
+    )
     try:
         data = PostUpdate(
             title=title or None,
@@ -178,6 +229,7 @@ async def edit_post(
             ),
             # The editor lists the post's files: what it sends is the new list.
             attachments=attachments if attachments_given else None,
+            story=story,
         )
     except ValidationError as exc:
         raise _form_error(exc) from exc

@@ -8,6 +8,7 @@ import { startLive } from "./live.js";
 import { enhanceLiveBell } from "./live-bell.js";
 import { enhanceLiveFeed } from "./live-feed.js";
 import { enhanceLivePost, followReactions } from "./live-post.js";
+import { enhanceLoadFragment } from "./load-fragment.js";
 import { enhanceLoadMore } from "./load-more.js";
 import { enhancePreview } from "./preview.js";
 import { enhanceReactions } from "./reactions.js";
@@ -24,6 +25,7 @@ export function enhance(root) {
 enhance(document);
 document.querySelectorAll("[data-attachments]").forEach(enhanceAttachments);
 enhanceLoadMore(document, enhance);
+document.querySelectorAll("[data-load-fragment]").forEach((slot) => enhanceLoadFragment(slot, enhance));
 
 // Live updates: each page part subscribes to the stream's events, then the socket opens.
 document.querySelectorAll("[data-live-feed]").forEach((feed) => enhanceLiveFeed(feed, enhance));

@@ -20,6 +20,7 @@ from app.agreements.models import CheckStatus, Metric
 from app.demo.datafile import ContentError, Table, read
 from app.demo.logins import DemoLogin, demo_logins_by_handle
 from app.posts.models import PostKind
+from app.stories.models import StoryStatus
 from app.users.models import Department
 
 TIERS = ("Strategic", "Enterprise", "Mid-Market", "SMB")
@@ -204,6 +205,37 @@ class AgreementStory:
 
 
 @dataclass(frozen=True)
+class StoryMove:
+    """One step of a win story after its submission, and who took it."""
+
+    to: StoryStatus
+    by: str
+    days_ago: int  # calendar days before the seeding
+    at: time
+    note: str | None  # "{day}" is the step's date
+    granted_by: str | None  # consent only: who at the customer agreed
+
+
+@dataclass(frozen=True)
+class WinStory:
+    """A hand-written win story and how far it got towards a testimonial."""
+
+    title: str
+    author: str
+    account: str
+    status: StoryStatus
+    days_ago: int
+    at: time
+    problem: str
+    solution: str
+    outcome: str
+    quote: str | None
+    customer_contact: str | None
+    body: str
+    steps: tuple[StoryMove, ...]
+
+
+@dataclass(frozen=True)
 class Templates:
     """The sentences posts and comments are made of, and the values of their slots."""
 
@@ -246,6 +278,7 @@ class Content:
     judged: tuple[AssetStory, ...]
     glossary: tuple[TermStory, ...]
     agreement: AgreementStory
+    stories: tuple[WinStory, ...]
     templates: Templates
     logins: Mapping[str, DemoLogin]  # by handle
 
@@ -257,16 +290,18 @@ def load() -> Content:
     handles = {p.handle: p for p in cast}
     agreements = read("agreements.toml")
     templates = _templates(handles)
+    customers = _customers(handles)
     content = Content(
         people=cast,
         parts=parts,
-        customers=_customers(handles),
+        customers=customers,
         groups=_groups(handles, templates.choices),
         blogs=_blogs(handles),
         collateral=_collateral(),
         judged=_judged(handles),
         glossary=_glossary(agreements, handles, parts),
         agreement=_agreement(agreements, handles, parts),
+        stories=_stories(handles, customers),
         templates=templates,
         logins=demo_logins_by_handle(),
     )
@@ -583,6 +618,92 @@ def _agreement(data: Table, people: Mapping[str, Person], parts: Parts) -> Agree
     _in_order(table, (story.days_before, story.at), story.steps)
     table.close()
     return story
+
+
+# Where a story may go from each status (as `app.stories.service` allows): the next step,
+# or declined before it is published.
+_NEXT = {
+    StoryStatus.submitted: StoryStatus.in_review,
+    StoryStatus.in_review: StoryStatus.consent_requested,
+    StoryStatus.consent_requested: StoryStatus.consent_granted,
+    StoryStatus.consent_granted: StoryStatus.published,
+}
+_WRITERS = (Department.sales, Department.customer_success)
+
+
+def _stories(people: Mapping[str, Person], customers: Iterable[Customer]) -> tuple[WinStory, ...]:
+    data = read("stories.toml")
+    accounts = {c.slug: c for c in customers}
+    stories = []
+    for entry in data.tables("story"):
+        author = _handle(entry, "author", entry.text("author"), people)
+        if people[author].department not in _WRITERS:
+            raise entry.error(f"{author!r} is in {people[author].department}: reps and CSMs write")
+        slug = entry.text("account")
+        account = accounts.get(slug)
+        if account is None:
+            raise entry.error(f"account: {slug!r} is not a customer in customers.toml")
+        body = entry.text("body")
+        if f"${slug}" not in body:
+            raise entry.error(f"the body must tag the account as ${slug}")
+        story = WinStory(
+            title=entry.text("title"),
+            author=author,
+            account=slug,
+            status=_enum(entry, "status", StoryStatus),
+            days_ago=entry.integer("days_ago"),
+            at=_time(entry, "at"),
+            problem=entry.text("problem"),
+            solution=entry.text("solution"),
+            outcome=entry.text("outcome"),
+            quote=entry.optional_text("quote"),
+            customer_contact=entry.optional_text("customer_contact"),
+            body=body,
+            steps=tuple(
+                _story_move(s, people, author, account)
+                for s in (entry.tables("step") if "step" in entry.keys() else ())
+            ),
+        )
+        status, previous = StoryStatus.submitted, (-story.days_ago, story.at)
+        for number, move in enumerate(story.steps, 1):
+            if move.to not in (_NEXT.get(status), StoryStatus.declined) or (
+                status in (StoryStatus.published, StoryStatus.declined)
+            ):
+                raise entry.error(f"step #{number}: a story {status} cannot go to {move.to}")
+            if (-move.days_ago, move.at) <= previous:
+                raise entry.error(f"step #{number} does not come after the one before it")
+            status, previous = move.to, (-move.days_ago, move.at)
+        if status is not story.status:
+            raise entry.error(f"status is {story.status}, but the last step leads to {status}")
+        if status is StoryStatus.published and account.confidential:
+            raise entry.error(f"{slug!r} is confidential: its story cannot be published")
+        entry.close()
+        stories.append(story)
+    data.close()
+    return tuple(stories)
+
+
+def _story_move(
+    entry: Table, people: Mapping[str, Person], author: str, account: Customer
+) -> StoryMove:
+    to = _enum(entry, "to", StoryStatus)
+    by = _handle(entry, "by", entry.text("by"), people)
+    note = entry.optional_text("note")
+    if to is StoryStatus.consent_granted:
+        if by not in (author, account.owner):
+            raise entry.error(
+                f"{by!r} is neither the author nor the account's owner, who record consent"
+            )
+        if note is None:
+            raise entry.error("missing key 'note': say who at the customer agreed, and how")
+    elif people[by].department is not Department.marketing:
+        raise entry.error(f"{by!r} is not in marketing, who takes the step to {to}")
+    granted_by = entry.optional_text("granted_by")
+    if granted_by is not None and to is not StoryStatus.consent_granted:
+        raise entry.error("granted_by is for the consent_granted step only")
+    move = StoryMove(to, by, entry.integer("days_ago"), _time(entry, "at"), note, granted_by)
+    entry.close()
+    return move
 
 
 def _templates(people: Mapping[str, Person]) -> Templates:

@@ -21,7 +21,7 @@ from app.accounts.schemas import AccountCreate
 from app.auth.passwords import hash_password
 from app.core.db import transaction, utcnow
 from app.core.text import slugify
-from app.demo import agreeing, assets, content, generator, judging
+from app.demo import agreeing, assets, content, generator, judging, storytelling
 from app.demo.content import Content
 from app.demo.generator import HISTORY_DAYS, SEED, Plan
 from app.demo.logins import DEMO_PASSWORD, DemoLogin
@@ -79,6 +79,7 @@ async def seed(
     await _timeline(sessionmaker, plan, people, viewers, progress)
     await judging.judge(sessionmaker, storage, story.judged, people, viewers, now, progress)
     await agreeing.agree(sessionmaker, story.glossary, story.agreement, people, now, progress)
+    await storytelling.tell(sessionmaker, story.stories, people, now, progress)
     await _finish(sessionmaker, people, story.parts.admin, password_hash, now)
     progress(f"seeding: done in {time.perf_counter() - started:.1f} s")
     return logins

@@ -17,6 +17,8 @@ from fastapi import FastAPI
 from sqlalchemy import Row, select
 from sqlalchemy.orm import aliased
 
+from app.agreements.metrics import Month, measure
+from app.agreements.models import Metric
 from app.core.db import transaction
 from app.core.migrate import upgrade
 from app.demo import seed
@@ -27,6 +29,7 @@ from app.main import create_app
 from app.notifications.models import Notification, NotificationKind
 from app.posts.models import Comment, Post
 from app.questions.models import Question, QuestionStatus
+from app.stories.models import Story, StoryStatus, StoryStep
 from app.users.models import Department, User
 from tests.checks import client_for
 from tests.conftest import fresh_database, rolled_back
@@ -367,3 +370,89 @@ async def _answer_hours_measured(
         assert isinstance(clause["actual"], float | int), (period, clause)
         assert clause["actual"] == round(statistics.median(waits), 1)
         assert clause["met"] is (clause["actual"] <= clause["target"])
+
+
+async def test_win_stories_are_at_every_stage_and_two_are_testimonials(
+    demo: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The hand-written win stories: every status, two published testimonials with their
+    quote and account, the confidential one stopped at consent; each history in order and in
+    the past; the generated stories older than two weeks were looked at by marketing; and the
+    published ones have a story-to-testimonial figure for their month."""
+    told = {s.title: s for s in load().stories}
+    now = datetime.now(UTC)
+    async with transaction(demo.state.sessionmaker, write=False) as session:
+        rows = (
+            await session.execute(
+                select(Post.title, Post.created_at, Story).join(Story, Story.post_id == Post.id)
+            )
+        ).all()
+        steps = (await session.execute(select(StoryStep).order_by(StoryStep.id))).scalars().all()
+        published_months = {
+            Month.of(r.Story.published_at.date()) for r in rows if r.Story.published_at
+        }
+        figures = [
+            await measure(session, Metric.story_to_published_days, Department.marketing, m)
+            for m in published_months
+        ]
+    ours = {r.title: r for r in rows if r.title in told}
+    assert set(ours) == set(told)
+    assert {r.Story.status for r in ours.values()} == set(StoryStatus)
+    for title, row in ours.items():
+        assert row.Story.status is told[title].status, title
+    published = {r.title for r in rows if r.Story.status is StoryStatus.published}
+    assert published == {t for t, s in told.items() if s.status is StoryStatus.published}
+    assert len(published) == 2
+
+    history: dict[int, list[StoryStep]] = {}
+    for step in steps:
+        history.setdefault(step.post_id, []).append(step)
+    for row in rows:
+        story = row.Story
+        moves = history[story.post_id]
+        assert moves[0].from_status is None
+        assert moves[0].to_status is StoryStatus.submitted
+        assert [m.to_status for m in moves][-1] is story.status
+        times = [_utc(m.at) for m in moves]
+        assert times == sorted(times), row.title
+        assert times[-1] < now, row.title
+        assert _utc(story.submitted_at) == _utc(row.created_at) == times[0]
+        if story.status is StoryStatus.published:
+            assert story.consent_note
+            assert story.consent_at
+            assert story.published_at
+            assert _utc(story.submitted_at) < _utc(story.consent_at) < _utc(story.published_at)
+        # The generated stories (no fields) wait two weeks at most before marketing looks.
+        if not story.problem and story.status is StoryStatus.submitted:
+            assert now - _utc(row.created_at) < timedelta(days=15), row.title
+
+    page = await get(client, "/api/v1/testimonials")
+    listed = {t["account"]["slug"]: t for t in page["items"]}
+    assert set(listed) == {told[t].account for t in published}
+    for title in published:
+        assert listed[told[title].account]["quote"] == told[title].quote.strip()
+
+    [secret] = [t for t, s in told.items() if s.status is StoryStatus.consent_granted]
+    assert ours[secret].Story.consent_note
+    # The rep who owns it reads it (same client and transaction, the rep's token).
+    rep = next(login for login in load().logins.values() if login.label == "sales rep")
+    token = await client.post(
+        "/api/v1/auth/token", json={"email": rep.email, "password": rep.password}
+    )
+    assert token.status_code == 200, token.text
+    response = await client.get(
+        f"/api/v1/posts/{ours[secret].Story.post_id}",
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+    )
+    assert response.status_code == 200, response.text
+    post = response.json()
+    assert post["story"]["publishable"] is False
+    assert post["story"]["status"] == "consent_granted"
+    assert "published" not in post["story"]["next"]
+
+    assert figures
+    assert all(isinstance(f.actual, float) for f in figures), figures
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -38,8 +38,6 @@ SearchText = Annotated[str | None, Query(max_length=200), OneLine]
 
 # The newest cards each column of the board shows; its "More" link pages through the rest.
 COLUMN_CARDS = 5
-# The industries filter reads the visible accounts a page at a time, up to this many pages.
-INDUSTRY_PAGES = 50
 
 
 @router.get("/stories")
@@ -154,22 +152,6 @@ async def link_case_study(
     return see_other(safe_next(next, default=f"/posts/{post.id}#story"))
 
 
-async def _industries(ctx: PageContext) -> list[str]:
-    """The industries of the accounts the viewer may see, for the testimonials' filter."""
-    found: dict[str, str] = {}
-    cursor: str | None = None
-    for _ in range(INDUSTRY_PAGES):
-        rows, cursor = await accounts.list_accounts(
-            ctx.session, ctx.viewer, q=None, page=PageParams(limit=MAX_LIMIT, cursor=cursor)
-        )
-        for account in rows:
-            if account.industry and account.industry.strip():
-                found.setdefault(account.industry.strip().lower(), account.industry.strip())
-        if cursor is None:
-            break
-    return sorted(found.values(), key=str.lower)
-
-
 @router.get("/testimonials")
 async def published_page(
     ctx: Page, page: PageQuery, industry: Industry = None, q: SearchText = None
@@ -188,7 +170,7 @@ async def published_page(
         next_cursor=cursor,
         industry=industry or "",
         query=query or "",
-        industries=await _industries(ctx),
+        industries=await service.testimonial_industries(ctx.session, ctx.viewer),
     )
 
 

@@ -214,3 +214,23 @@ async def testimonials(
         stmt = stmt.where(tuple_(Story.published_at, Story.post_id) < tuple_(*after))
     stmt = stmt.order_by(Story.published_at.desc(), Story.post_id.desc()).limit(limit)
     return list(await session.execute(stmt))
+
+
+async def testimonial_industries(session: AsyncSession, viewer: Viewer) -> list[str]:
+    """The industries of the accounts tagged on the published stories the viewer may see,
+    each once whatever its case, in alphabetical order."""
+    stmt = (
+        select(func.min(Account.industry))
+        .select_from(Story)
+        .join(Post, Post.id == Story.post_id)
+        .join(PostAccount, PostAccount.post_id == Story.post_id)
+        .join(Account, Account.id == PostAccount.account_id)
+        .where(
+            Story.status == StoryStatus.published,
+            viewer.post_clause(),
+            func.trim(func.coalesce(Account.industry, "")) != "",
+        )
+        .group_by(func.lower(func.trim(Account.industry)))
+    )
+    names = [str(name).strip() for name in await session.scalars(stmt)]
+    return sorted(names, key=str.lower)

@@ -353,3 +353,8 @@ async def testimonials(
         last = rows[page.limit - 1]
         cursor = encode_cursor([last.published_at.isoformat(), last.post_id])
     return items, cursor
+
+
+async def testimonial_industries(session: AsyncSession, viewer: Viewer) -> list[str]:
+    """What the testimonials' industry filter offers: the industries that have one."""
+    return await repository.testimonial_industries(session, viewer)

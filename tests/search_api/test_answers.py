@@ -5,6 +5,7 @@ Meilisearch)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from app.search_index import maintenance
 from app.users.models import Department
 from search import COMMENTS, SearchBackend, SearchQuery
 from tests.factories import Person, api, make_post, make_user
+from tests.pages_helpers import browse_as, page
 from tests.search_api.conftest import reindex
 from tests.search_api.test_api import ids, search
 
@@ -96,6 +98,18 @@ async def test_the_accepted_answer_ranks_first_and_the_flag_moves_with_the_asker
     found = await search(client, t.mia, q="renewal playbook", type="comment")
     assert ids(found) == [t.early["id"], t.elsewhere["id"], t.late["id"]]
     assert flags(found) == [True, False, False]
+    # The results page marks it, and only it.
+    browse_as(client, t.mia)
+    listed = await page(client, "/search?q=renewal+playbook&type=comment")
+    browse_as(client, None)
+    marked = re.findall(
+        r'#comment-(\d+)">[^<]*</a>( <span class="question-chip[^"]*">Accepted answer)?', listed
+    )
+    assert [(int(n), bool(m)) for n, m in marked] == [
+        (t.early["id"], True),
+        (t.elsewhere["id"], False),
+        (t.late["id"], False),
+    ]
     # Posts carry no such flag.
     post_hits = (await search(client, t.mia, q="renewal"))["hits"]
     assert post_hits

@@ -179,7 +179,8 @@ async def testimonials(
     limit: int,
 ) -> Sequence[Any]:
     """Published stories the viewer may see, newest published first: (post id, published at,
-    outcome, quote, case study, the first account tagged and its industry, the author)."""
+    outcome, quote, who agreed to it, case study, the first account tagged and its industry,
+    the author)."""
     first_account = (
         select(func.min(PostAccount.account_id))
         .where(PostAccount.post_id == Story.post_id)
@@ -191,6 +192,7 @@ async def testimonials(
             Story.published_at,
             Story.outcome,
             Story.quote,
+            Story.consent_by,
             Story.case_study_id,
             Account.slug,
             Account.name,

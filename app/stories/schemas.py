@@ -61,6 +61,10 @@ class TestimonialRead(BaseModel):
     industry: str | None
     outcome: str
     quote: str | None
+    quoted: str | None = Field(
+        default=None,
+        description="Who at the customer agreed to these words (the consent's `granted_by`).",
+    )
     author: AuthorRead
     published_at: datetime
     case_study_id: int | None = Field(

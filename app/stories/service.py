@@ -337,6 +337,7 @@ async def testimonials(
             industry=r.industry,
             outcome=r.outcome,
             quote=r.quote,
+            quoted=r.consent_by,
             author=AuthorRead(
                 id=r.author_id,
                 handle=r.handle,

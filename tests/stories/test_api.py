@@ -146,6 +146,7 @@ async def test_the_whole_way_to_a_testimonial_with_everyone_told(
     assert item["account"] == {"slug": "acme", "name": "Acme"}
     assert item["industry"] == "Manufacturing"
     assert item["quote"] == FIELDS["quote"]
+    assert item["quoted"] == "Priya Shah, VP Finance"  # who agreed to the words
     assert item["outcome"] == FIELDS["outcome"]
     assert item["author"]["handle"] == "sam"
 

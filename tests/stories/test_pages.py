@@ -520,6 +520,10 @@ async def test_testimonials_filter_by_industry_and_search(
         item.group(1)
     )
     assert f"Outcome {FIELDS['outcome']}" in words(item.group(1))
+    # Attributed to who at the customer agreed (the contact, by default), at their company.
+    assert '<figcaption class="testimonial__quoted">Priya Shah, VP Finance, Acme</figcaption>' in (
+        item.group(1)
+    )
     assert 'href="/accounts/acme"' in item.group(1)
     assert 'href="/users/sam">Sam</a>' in item.group(1)
     assert "published just now" in words(item.group(1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
@@ -215,6 +215,9 @@ class StoryMove:
     note: str | None  # "{day}" is the step's date
     granted_by: str | None  # consent only: who at the customer agreed
 
+    def taken(self, now: datetime) -> datetime:
+        return _days_before(now, self.days_ago, self.at)
+
 
 @dataclass(frozen=True)
 class WinStory:
@@ -233,6 +236,14 @@ class WinStory:
     customer_contact: str | None
     body: str
     steps: tuple[StoryMove, ...]
+
+    def submitted(self, now: datetime) -> datetime:
+        return _days_before(now, self.days_ago, self.at)
+
+
+def _days_before(now: datetime, days: int, at: time) -> datetime:
+    """`at` o'clock (UTC), `days` calendar days before `now`."""
+    return datetime.combine(now.date() - timedelta(days=days), at, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -677,6 +688,8 @@ def _stories(people: Mapping[str, Person], customers: Iterable[Customer]) -> tup
             raise entry.error(f"status is {story.status}, but the last step leads to {status}")
         if status is StoryStatus.published and account.confidential:
             raise entry.error(f"{slug!r} is confidential: its story cannot be published")
+        if any(told.title == story.title for told in stories):
+            raise entry.error(f"two stories are titled {story.title!r}")
         entry.close()
         stories.append(story)
     data.close()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from app.core.text import references
-from app.demo.content import Content, Customer, Question
+from app.demo.content import Content, Customer, Question, WinStory
 from app.posts.models import PostKind, ReactionKind
 from app.users.models import Department
 
@@ -136,6 +136,8 @@ class PostPlan:
     # A question's department asked (None: everyone) and what its first answer may say.
     to_department: Department | None = None
     answers: tuple[str, ...] = ()
+    # A hand-written win story's fields (`stories.toml`); its later steps come after.
+    story: dict[str, Any] | None = None
 
 
 @dataclass
@@ -234,7 +236,9 @@ class _Writer:
         # One blog per title, one piece of collateral per title, one win per account.
         self.blogs = list(content.blogs)
         self.collateral = list(content.collateral)
-        self.unwon = [c.slug for c in self.public]
+        # The hand-written win stories are the wins of their accounts.
+        told = {story.account for story in content.stories}
+        self.unwon = [c.slug for c in self.public if c.slug not in told]
         for pool in (self.blogs, self.collateral, self.unwon):
             rng.shuffle(pool)
 
@@ -380,6 +384,27 @@ class _Writer:
         group: str | None,
     ) -> PostPlan:
         return PostPlan(at, ctx.writer, kind, title, body, group, ctx.account, ctx.audience)
+
+    def told_story(self, story: WinStory, now: datetime) -> PostPlan:
+        """A hand-written win story, posted when it was submitted."""
+        account = self.customers[story.account]
+        return PostPlan(
+            story.submitted(now),
+            story.author,
+            PostKind.win_story,
+            story.title,
+            story.body,
+            None,
+            account,
+            self.audience(None, account),
+            story={
+                "problem": story.problem,
+                "solution": story.solution,
+                "outcome": story.outcome,
+                "quote": story.quote,
+                "customer_contact": story.customer_contact,
+            },
+        )
 
     def update(self, author: str, at: datetime, group: str | None) -> PostPlan:
         department = self.people[author].department
@@ -754,6 +779,7 @@ def plan(content: Content, now: datetime) -> Plan:
         writer.post(rng.choices(authors, activity)[0], at)
         for at in _post_times(clock, now, POST_COUNT)
     ]
+    plans.extend(writer.told_story(story, now) for story in content.stories)
     comments: list[CommentPlan] = []
     reactions: list[ReactionPlan] = []
     for index, post in enumerate(plans):

@@ -292,6 +292,7 @@ async def _timeline(
                             collateral=p.collateral,
                             attachments=p.attachments,
                             to_department=p.to_department,
+                            story=p.story,
                         ),
                     )
                     post = await session.get_one(Post, read.id)  # in the identity map

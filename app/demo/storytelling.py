@@ -1,15 +1,16 @@
 """Win stories on their way to testimonials: the hand-written ones (`stories.toml`) at every
 stage, two published, and the generated ones marketing looked at.
 
-Written through the services like the rest of the demo (the wrong person taking a step
-would raise, as in real use), then each step's rows and the notifications it sent are dated
-to when it happens in the story.
+The timeline posted every story on the day it was submitted (ids grow with time); here
+each later step is taken through the service like the rest of the demo (the wrong person
+taking a step would raise, as in real use), then its rows and the notifications it sent are
+dated to when it happens in the story.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,14 +20,11 @@ from app.accounts.models import Account
 from app.core.db import transaction
 from app.demo.content import WinStory
 from app.notifications.models import Notification, NotificationKind
-from app.posts import service as posts
 from app.posts.models import Post, PostKind
-from app.posts.schemas import PostCreate
 from app.stories import service as stories
 from app.stories.models import Story, StoryStatus, StoryStep
 from app.stories.schemas import StoryTransition
 from app.users.models import User
-from app.visibility import load_viewer
 
 S = StoryStatus
 # The story's own moment of a step, besides the step's row.
@@ -59,10 +57,11 @@ async def tell(
 async def _tell(
     session: AsyncSession, story: WinStory, people: dict[str, User], now: datetime
 ) -> None:
-    def moment(days_ago: int, at: time) -> datetime:
-        return datetime.combine(now.date() - timedelta(days=days_ago), at, tzinfo=UTC)
-
-    author = people[story.author]
+    """The story's steps after its submission (the timeline posted it)."""
+    post = await session.scalar(
+        select(Post).where(Post.kind == PostKind.win_story, Post.title == story.title)
+    )
+    assert post is not None, story.title
     account = await session.scalar(select(Account).where(Account.slug == story.account))
     assert account is not None, story.account
     if account.confidential:
@@ -70,32 +69,8 @@ async def _tell(
         owner = await session.get_one(User, account.owner_id)
         for handle in sorted({m.by for m in story.steps} - {story.author, owner.handle}):
             await accounts.add_to_team(session, actor=owner, account=account, handle=handle)
-    first = await _last_notification(session)
-    read = await posts.create(
-        session,
-        author=author,
-        viewer=await load_viewer(session, author),
-        data=PostCreate(
-            kind=PostKind.win_story,
-            title=story.title,
-            body=story.body,
-            story={
-                "problem": story.problem,
-                "solution": story.solution,
-                "outcome": story.outcome,
-                "quote": story.quote,
-                "customer_contact": story.customer_contact,
-            },
-        ),
-    )
-    at = moment(story.days_ago, story.at)
-    await session.execute(
-        update(Post).where(Post.id == read.id).values(created_at=at, updated_at=at)
-    )
-    await _date(session, read.id, S.submitted, at, first)
-    post = await session.get_one(Post, read.id)
     for move in story.steps:
-        at = moment(move.days_ago, move.at)
+        at = move.taken(now)
         note = move.note.replace("{day}", f"{at:%-d %b}") if move.note else None
         data = StoryTransition(to=move.to, note=note, granted_by=move.granted_by)
         first = await _last_notification(session)
@@ -128,7 +103,11 @@ async def _roundup(session: AsyncSession, people: dict[str, User], now: datetime
         await session.scalars(
             select(Post)
             .join(Story, Story.post_id == Post.id)
-            .where(Story.status == S.submitted, Post.created_at < now - ROUNDUP_AFTER)
+            .where(
+                Story.status == S.submitted,
+                Story.problem == "",  # the hand-written ones are told below
+                Post.created_at < now - ROUNDUP_AFTER,
+            )
             .order_by(Post.id)
         )
     )

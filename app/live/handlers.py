@@ -25,6 +25,7 @@ from app.posts.events import (
     ReactionChanged,
 )
 from app.posts.schemas import PostRead
+from app.stories.events import StoryMoved
 from app.visibility.events import AccessChanged
 
 on = events.Handlers()
@@ -134,6 +135,13 @@ async def collateral_changed(
 ) -> None:
     await outbox.collateral_changed(
         session, post_id=event.post_id, seen_by=event.visibility.as_dict()
+    )
+
+
+@on(StoryMoved)
+async def story_moved(session: AsyncSession, event: StoryMoved) -> None:
+    await outbox.story_changed(
+        session, post_id=event.post_id, status=event.status, seen_by=event.visibility.as_dict()
     )
 
 

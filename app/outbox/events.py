@@ -34,6 +34,7 @@ REACTION_CHANGED = "reaction.changed"
 # A collateral post's verdicts, status or version changed: open pages re-read its stats
 # (which count what each reader may see, so they are not in the event).
 COLLATERAL_CHANGED = "collateral.changed"
+STORY_CHANGED = "story.changed"
 NOTIFICATION_CREATED = "notification.created"
 # Internal: they change what open connections listen to, and are never sent to a client.
 SUBSCRIPTIONS_CHANGED = "subscriptions.changed"
@@ -47,6 +48,7 @@ CLIENT_TYPES = frozenset(
         COMMENT_CREATED,
         REACTION_CHANGED,
         COLLATERAL_CHANGED,
+        STORY_CHANGED,
         NOTIFICATION_CREATED,
     }
 )
@@ -128,6 +130,19 @@ async def collateral_changed(
         session,
         type=COLLATERAL_CHANGED,
         data={"post_id": post_id},
+        channels=[post(post_id)],
+        visibility=seen_by,
+    )
+
+
+async def story_changed(
+    session: AsyncSession, *, post_id: int, status: str, seen_by: dict[str, Any] | None
+) -> None:
+    """To whoever has the win story open: it moved a step (its panel is the reader's own)."""
+    await outbox.emit(
+        session,
+        type=STORY_CHANGED,
+        data={"post_id": post_id, "status": status},
         channels=[post(post_id)],
         visibility=seen_by,
     )

@@ -90,6 +90,17 @@ async def move_story(
     return see_other(safe_next(next, default=f"/posts/{post.id}#story"))
 
 
+@router.get("/posts/{post_id}/story")
+async def story_panel(post_id: PathId, ctx: Page) -> Response:
+    """The story's panel alone (its status, the reader's next steps, its history): read
+    again by the post page when a `story.changed` event arrives."""
+    post = await posts.get_visible(ctx.session, ctx.viewer, post_id)
+    shape = await posts.read_one(ctx.session, ctx.viewer, post.id)
+    if shape.story is None:
+        raise Invalid("Only a win story has a story panel.", field="path.post_id")
+    return ctx.render("stories/_post_panel.html", post=shape)
+
+
 async def _case_studies(ctx: PageContext) -> list[PostRead]:
     """What marketing may link as a story's case study: the live collateral, newest first."""
     found, _ = await collateral.library(

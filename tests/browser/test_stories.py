@@ -25,6 +25,8 @@ FIELDS = {
     "Quote": "We finally trust the number we give the board.",
     "Customer contact": "Priya Shah, VP Finance",
 }
+# Live updates reach an open page within this (ms).
+LIVE = 10_000
 CONSENT = "Priya said yes on a call on 3 Nov and read the quote back to me."
 
 
@@ -147,7 +149,10 @@ def test_a_win_story_becomes_a_testimonial(
     expect(waiting).to_be_visible()
     expect(waiting.get_by_role("button")).to_have_text(["Decline"])
 
-    # The rep records the customer's yes on the story's page.
+    # The marketer keeps the story open while the rep records the customer's yes on it.
+    nina.goto(f"/posts/{post['id']}")
+    expect(nina.locator("[data-live-status]")).to_have_attribute("data-state", "live", timeout=LIVE)
+    expect(nina.locator("#story .story-chip")).to_have_text("Consent requested")
     sam.goto(f"/posts/{post['id']}")
     panel = sam.locator("#story")
     expect(panel.locator(".story-next")).to_contain_text(
@@ -162,6 +167,11 @@ def test_a_win_story_becomes_a_testimonial(
     expect(panel.locator(".story-consent")).to_contain_text(CONSENT)
     expect(panel.locator(".story-next")).to_contain_text("marketing publishes it next")
     expect(panel.locator("form")).to_have_count(0)
+    # The marketer's open page follows: the panel is read again, with the marketer's steps.
+    live_panel = nina.locator("#story")
+    expect(live_panel.locator(".story-chip")).to_have_text("Consent granted", timeout=LIVE)
+    expect(live_panel.locator(".story-consent")).to_contain_text(CONSENT)
+    expect(live_panel.get_by_role("button", name="Publish")).to_be_visible()
 
     # The marketer publishes it from the board.
     nina.goto("/stories")

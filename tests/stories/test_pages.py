@@ -402,6 +402,31 @@ async def test_the_post_page_shows_the_story_its_way_and_the_next_step(
     assert "We have three like it." in words(markup)
 
 
+async def test_the_story_panel_alone_is_the_readers_own_for_the_live_page(
+    client: httpx.AsyncClient, crew: Crew
+) -> None:
+    """GET /posts/{id}/story: the panel the post page re-reads on `story.changed`."""
+    post = await story_post(client, crew.sam, "Won $acme again.")
+    await move(client, crew.mia, post, "in_review")
+    browse_as(client, crew.mia)
+    page_markup = await page(client, f"/posts/{post['id']}")
+    assert f'data-live-panel="/posts/{post["id"]}/story"' in page_markup
+    assert 'data-live-on="story.changed"' in page_markup
+    panel = await page(client, f"/posts/{post['id']}/story")
+    assert '<section class="card story-panel story-panel--in_review" id="story"' in panel
+    assert "<html" not in panel
+    assert buttons(panel) == ["Request consent", "Decline"]
+    # The rep reads the same story with the rep's steps (none yet).
+    browse_as(client, crew.sam)
+    assert "<form" not in await page(client, f"/posts/{post['id']}/story")
+    # Not a win story: no panel; a story nobody may see: not there.
+    plain = await make_post(client, crew.sam, "Lunch?")
+    await page(client, f"/posts/{plain['id']}/story", expect=422)
+    secret = await story_post(client, crew.sam, "Won $vault quietly.")
+    browse_as(client, crew.lee)
+    await page(client, f"/posts/{secret['id']}/story", expect=404)
+
+
 async def test_marketing_links_the_case_study_from_the_story(
     client: httpx.AsyncClient, crew: Crew
 ) -> None:

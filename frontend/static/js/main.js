@@ -1,12 +1,12 @@
 // Wires each behaviour to the elements that ask for it through data attributes.
 import { enhanceAttachments } from "./attachments.js";
 import { enhanceAutocomplete } from "./autocomplete.js";
-import { enhanceCollateralPanel } from "./collateral-panel.js";
 import { enhanceConfirm } from "./confirm.js";
 import { enhanceKindFields } from "./kind-fields.js";
 import { startLive } from "./live.js";
 import { enhanceLiveBell } from "./live-bell.js";
 import { enhanceLiveFeed } from "./live-feed.js";
+import { enhanceLivePanel } from "./live-panel.js";
 import { enhanceLivePost, followReactions } from "./live-post.js";
 import { enhanceLoadFragment } from "./load-fragment.js";
 import { enhanceLoadMore } from "./load-more.js";
@@ -31,6 +31,6 @@ document.querySelectorAll("[data-load-fragment]").forEach((slot) => enhanceLoadF
 document.querySelectorAll("[data-live-feed]").forEach((feed) => enhanceLiveFeed(feed, enhance));
 document.querySelectorAll("[data-live-post]").forEach((post) => enhanceLivePost(post, enhance));
 document.querySelectorAll("[data-unread-count]").forEach(enhanceLiveBell);
-document.querySelectorAll("[data-collateral-panel]").forEach(enhanceCollateralPanel);
+document.querySelectorAll("[data-live-panel]").forEach((panel) => enhanceLivePanel(panel, enhance));
 followReactions();
 startLive();

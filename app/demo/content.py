@@ -645,7 +645,7 @@ _WRITERS = (Department.sales, Department.customer_success)
 def _stories(people: Mapping[str, Person], customers: Iterable[Customer]) -> tuple[WinStory, ...]:
     data = read("stories.toml")
     accounts = {c.slug: c for c in customers}
-    stories = []
+    stories: list[WinStory] = []
     for entry in data.tables("story"):
         author = _handle(entry, "author", entry.text("author"), people)
         if people[author].department not in _WRITERS:

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.accounts import service
+from app.accounts.models import Account
 from app.core.pagination import PageQuery
 from app.core.types import OneLine
 from app.feeds import service as feeds
 from app.follows import service as follows
 from app.follows.events import Target
 from app.users.models import Department
-from app.web.context import Page, see_other
+from app.web.context import Page, PageContext, see_other
 from app.web.feed import feed_page
 
 router = APIRouter(include_in_schema=False)
+
+
+async def account_header(ctx: PageContext, slug: str) -> tuple[Account, dict[str, Any]]:
+    """For another domain's tab of the account page (Collateral, Questions, Stories): the
+    account, if the viewer may see it, and what the account's header shows."""
+    account = await service.get_visible(ctx.session, ctx.viewer, slug=slug)
+    view = await service.overview(ctx.session, ctx.viewer, account)
+    following = await follows.is_following(
+        ctx.session, user=ctx.user, target=Target.account, target_id=account.id
+    )
+    header = {"section": "accounts", "account": account, "owner": view.owner}
+    return account, {**header, "following": following}
 
 
 @router.get("/accounts")

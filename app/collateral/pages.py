@@ -11,17 +11,15 @@ from pydantic import ValidationError
 
 from app.accounts import service as accounts
 from app.accounts.models import Account
+from app.accounts.pages import account_header
 from app.collateral import service
 from app.collateral.deps import LibraryQuery
 from app.collateral.schemas import LibraryFilter, VerdictCreate
-from app.core.errors import Invalid
 from app.core.pagination import MAX_LIMIT, PageParams, PageQuery
 from app.core.types import PathId
-from app.follows import service as follows
-from app.follows.events import Target
 from app.posts import service as posts
 from app.posts.schemas import PostRead
-from app.web.context import Page, PageContext, safe_next, see_other
+from app.web.context import Page, PageContext, form_error, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,8 +74,7 @@ def _verdict(verdict: str, reason: str, account: str, stage: str, note: str) -> 
             }
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        raise form_error(exc) from exc
 
 
 @router.post("/posts/{post_id}/verdicts")
@@ -127,17 +124,11 @@ async def _account(ctx: PageContext, slug: str) -> Account:
 
 @router.get("/accounts/{slug}/collateral")
 async def account_tab(slug: str, ctx: Page, page: PageQuery) -> Response:
-    account = await _account(ctx, slug)
-    view = await accounts.overview(ctx.session, ctx.viewer, account)
+    account, header = await account_header(ctx, slug)
     used, cursor = await service.for_account(ctx.session, ctx.viewer, account=account, page=page)
     return ctx.render(
         "collateral/account.html",
-        section="accounts",
-        account=account,
-        owner=view.owner,
-        following=await follows.is_following(
-            ctx.session, user=ctx.user, target=Target.account, target_id=account.id
-        ),
+        **header,
         used=used,
         assets=await _assets(ctx),
         next_cursor=cursor,

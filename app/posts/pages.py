@@ -19,7 +19,7 @@ from app.groups import service as groups
 from app.posts import service
 from app.posts.models import Post, PostKind, ReactionKind
 from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostUpdate
-from app.web.context import Page, PageContext, safe_next, see_other
+from app.web.context import Page, PageContext, form_error, safe_next, see_other
 from app.web.templating import KIND_LABELS, PAGE_HEADERS
 
 router = APIRouter(include_in_schema=False)
@@ -75,11 +75,6 @@ def _story(kind: str, *given: str, edit: bool = False) -> dict[str, Any] | None:
     return {name: value or None for name, value in fields.items()}
 
 
-def _form_error(exc: ValidationError) -> Invalid:
-    first = exc.errors()[0]
-    return Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
-
-
 @router.get("/posts/new")
 async def new_post(ctx: Page, kind: str = "update") -> Response:
     my_groups, _ = await groups.list_groups(
@@ -131,7 +126,7 @@ async def create_post(
             story=story,
         )
     except ValidationError as exc:
-        raise _form_error(exc) from exc
+        raise form_error(exc) from exc
     post = await service.create(ctx.session, author=ctx.user, viewer=ctx.viewer, data=data)
     return see_other(safe_next(next, default=f"/posts/{post.id}"))
 
@@ -232,7 +227,7 @@ async def edit_post(
             story=story,
         )
     except ValidationError as exc:
-        raise _form_error(exc) from exc
+        raise form_error(exc) from exc
     await service.update_post(
         ctx.session, actor=ctx.user, viewer=ctx.viewer, post=post, data=data, storage=storage
     )
@@ -257,7 +252,7 @@ async def add_comment(
     try:
         data = CommentCreate(body=body, parent_id=parent_id)
     except ValidationError as exc:
-        raise _form_error(exc) from exc
+        raise form_error(exc) from exc
     comment = await service.add_comment(
         ctx.session, author=ctx.user, viewer=ctx.viewer, post=post, data=data
     )

@@ -8,11 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from app.accounts import service as accounts
+from app.accounts.pages import account_header
 from app.core.pagination import PageParams, PageQuery
 from app.core.types import MAX_ID, PathId
-from app.follows import service as follows
-from app.follows.events import Target
 from app.posts import service as posts
 from app.posts.schemas import PostRead
 from app.questions import service
@@ -56,8 +54,7 @@ async def account_tab(
 ) -> Response:
     """The account's questions: every status, open first (the first page of each), or one
     status page by page (its "More" link)."""
-    account = await accounts.get_visible(ctx.session, ctx.viewer, slug=slug)
-    view = await accounts.overview(ctx.session, ctx.viewer, account)
+    account, header = await account_header(ctx, slug)
     shown = [status] if status else list(QuestionStatus)
     sections: list[tuple[str, list[PostRead], str | None]] = []
     for each in shown:
@@ -72,12 +69,7 @@ async def account_tab(
         sections.append((each.value, items, cursor))
     return ctx.render(
         "questions/account.html",
-        section="accounts",
-        account=account,
-        owner=view.owner,
-        following=await follows.is_following(
-            ctx.session, user=ctx.user, target=Target.account, target_id=account.id
-        ),
+        **header,
         sections=sections,
         # `status` is the response's: the page's chosen status is its `state`.
         state=status.value if status else None,

@@ -15,20 +15,18 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app.accounts import service as accounts
+from app.accounts.pages import account_header
 from app.collateral import service as collateral
 from app.collateral.schemas import LibraryFilter
 from app.core.errors import Invalid
 from app.core.pagination import MAX_LIMIT, PageParams, PageQuery
 from app.core.types import OneLine, PathId
-from app.follows import service as follows
-from app.follows.events import Target
 from app.posts import service as posts
 from app.posts.schemas import PostRead
 from app.stories import service
 from app.stories.models import StoryStatus
 from app.stories.schemas import CaseStudyLink, StoryTransition
-from app.web.context import Page, PageContext, safe_next, see_other
+from app.web.context import Page, PageContext, form_error, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,8 +69,7 @@ def _transition(to: str, note: str, granted_by: str) -> StoryTransition:
             {"to": to, "note": note.strip() or None, "granted_by": granted_by.strip() or None}
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        raise form_error(exc) from exc
 
 
 @router.post("/posts/{post_id}/story")
@@ -191,8 +188,7 @@ async def account_tab(
 ) -> Response:
     """The account's win stories: every status in the board's order (the first page of
     each), or one status page by page (its "More" link)."""
-    account = await accounts.get_visible(ctx.session, ctx.viewer, slug=slug)
-    view = await accounts.overview(ctx.session, ctx.viewer, account)
+    account, header = await account_header(ctx, slug)
     sections: list[tuple[str, list[PostRead], str | None]] = []
     for each in [status] if status else list(StoryStatus):
         items, cursor = await service.list_stories(
@@ -206,12 +202,7 @@ async def account_tab(
         sections.append((each.value, items, cursor))
     return ctx.render(
         "stories/account.html",
-        section="accounts",
-        account=account,
-        owner=view.owner,
-        following=await follows.is_following(
-            ctx.session, user=ctx.user, target=Target.account, target_id=account.id
-        ),
+        **header,
         sections=sections,
         state=status.value if status else None,
     )

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.auth.deps import AdminUser
-from app.core.errors import AppError, Invalid
+from app.core.errors import AppError
 from app.core.pagination import DEFAULT_LIMIT, PageParams, PageQuery
 from app.core.types import OneLine
 from app.feeds import service as feeds
@@ -19,7 +19,7 @@ from app.follows.events import Target
 from app.users import service
 from app.users.models import Department
 from app.users.schemas import UserUpdate
-from app.web.context import Page, PageContext, see_other
+from app.web.context import Page, PageContext, form_error, see_other
 from app.web.feed import feed_page
 
 router = APIRouter(include_in_schema=False)
@@ -141,8 +141,7 @@ def _user_update(department: str, role: str, is_lead: list[str], active: str) ->
     try:
         return UserUpdate.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        raise form_error(exc) from exc
 
 
 @router.post("/admin/users/{handle}")

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from app.agreements import marking
 from app.agreements.marking import Marker
@@ -17,6 +18,7 @@ from app.auth.deps import SESSION_COOKIE, Principal
 from app.config import Settings
 from app.core import csrf
 from app.core.deps import DbSession, secret_key
+from app.core.errors import Invalid
 from app.notifications import service as notifications
 from app.outbox import service as outbox
 from app.users.models import User
@@ -109,6 +111,13 @@ def render_anonymous(
             secure=request.url.scheme == "https",
         )
     return response
+
+
+def form_error(exc: ValidationError) -> Invalid:
+    """A form that the API's schema refused: its first error, said as the error page says it
+    (`where: what`)."""
+    first = exc.errors()[0]
+    return Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

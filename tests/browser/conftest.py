@@ -47,6 +47,21 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
 
 
+def call(world: World, who: str, method: str, path: str, **kwargs: Any) -> Any:
+    """An API call as one of the world's people, from the test (not the browser)."""
+    response = httpx.request(
+        method, world.base_url + path, headers=world.people[who].headers, timeout=10, **kwargs
+    )
+    assert response.status_code < 300, (response.status_code, response.text)
+    return response.json() if response.content else None
+
+
+def fits(page: Any, width: int) -> None:
+    """The page is no wider than the screen (nothing scrolls sideways)."""
+    scrolled = page.evaluate("document.documentElement.scrollWidth")
+    assert scrolled <= width, scrolled
+
+
 async def _seed(database_url: str) -> World:
     app = create_app(test_settings(database_url))
     async with app.router.lifespan_context(app):

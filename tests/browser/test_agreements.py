@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import World
+from tests.browser.conftest import World, call
 from tests.factories import PASSWORD, Person
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -29,14 +29,6 @@ SECOND = (
     "or above, at a company of 200+ employees in a region we sell to."
 )
 REJECTION = "Students ask for demos too: add a rule on the contact's title."
-
-
-def call(world: World, who: str, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(
-        method, world.base_url + path, headers=world.people[who].headers, timeout=10, **kwargs
-    )
-    assert response.status_code < 300, (response.status_code, response.text)
-    return response.json() if response.content else None
 
 
 def create_lead(world: World, handle: str, department: str) -> None:

@@ -7,24 +7,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.browser.conftest import World
+from tests.browser.conftest import World, call
 from tests.files import samples
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 LIVE = 15_000  # ms
-
-
-def call(world: World, who: str, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(
-        method, world.base_url + path, headers=world.people[who].headers, timeout=10, **kwargs
-    )
-    assert response.status_code < 300, (response.status_code, response.text)
-    return response.json() if response.content else None
 
 
 def test_an_asset_is_judged_on_an_account_flagged_and_revised(

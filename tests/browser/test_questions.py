@@ -8,29 +8,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.browser.conftest import World
+from tests.browser.conftest import World, call, fits
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 QUESTION = "Is there a case study for $acme in manufacturing?"
 ANSWER = "Yes: the Initech rollout, same industry and size. Slides 4 to 9."
-
-
-def call(world: World, who: str, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(
-        method, world.base_url + path, headers=world.people[who].headers, timeout=10, **kwargs
-    )
-    assert response.status_code < 300, (response.status_code, response.text)
-    return response.json() if response.content else None
-
-
-def fits(page: Any, width: int) -> None:
-    scrolled = page.evaluate("document.documentElement.scrollWidth")
-    assert scrolled <= width, scrolled
 
 
 def test_a_rep_asks_marketing_and_accepts_the_answer(

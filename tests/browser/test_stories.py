@@ -9,10 +9,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.browser.conftest import World
+from tests.browser.conftest import World, call, fits
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -28,19 +27,6 @@ FIELDS = {
 # Live updates reach an open page within this (ms).
 LIVE = 10_000
 CONSENT = "Priya said yes on a call on 3 Nov and read the quote back to me."
-
-
-def call(world: World, who: str, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(
-        method, world.base_url + path, headers=world.people[who].headers, timeout=10, **kwargs
-    )
-    assert response.status_code < 300, (response.status_code, response.text)
-    return response.json() if response.content else None
-
-
-def fits(page: Any, width: int) -> None:
-    scrolled = page.evaluate("document.documentElement.scrollWidth")
-    assert scrolled <= width, scrolled
 
 
 def more_stories(world: World) -> None:

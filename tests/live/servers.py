@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -21,9 +22,17 @@ from websockets.sync.client import connect
 STARTUP_TIMEOUT = 30.0
 # How long the test servers wait for a socket's `auth` message (5 s in production).
 AUTH_TIMEOUT = 1.0
-# The processes one test process starts share live events through Redis; those of other
-# test processes (xdist workers, other runs on this machine) must not hear them.
-REDIS_PREFIX = {"TANDEM_REDIS_PREFIX": f"tandem-test-{os.getpid()}:"}
+
+
+def redis_prefix(database_url: str) -> dict[str, str]:
+    """The processes a test starts on one database share live events through Redis; no other
+    process may hear them: not those of another database in this test process (a server
+    routing another database's events moves its sockets' cursors past its own events, which
+    are then dropped as already seen), nor other xdist workers or other runs on this machine."""
+    database = hashlib.sha256(database_url.encode()).hexdigest()[:12]
+    return {"TANDEM_REDIS_PREFIX": f"tandem-test-{os.getpid()}-{database}:"}
+
+
 # The cheapest Argon2id (as in tests.conftest.test_settings): signing up is not under test.
 CHEAP_HASHING = {
     "TANDEM_ARGON2_TIME_COST": "1",
@@ -78,7 +87,7 @@ class AppServer:
             "TANDEM_AUTO_MIGRATE": "false",
             "TANDEM_OUTBOX_POLL_SECONDS": "0.2",
             "TANDEM_LIVE_AUTH_TIMEOUT_SECONDS": str(AUTH_TIMEOUT),
-            **REDIS_PREFIX,
+            **redis_prefix(self.database_url),
             **CHEAP_HASHING,
             # The live tests do not search; PostgreSQL would otherwise require Meilisearch.
             "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / f"search-{self.port}.db"),
@@ -194,7 +203,7 @@ class WorkerProcess:
             "TANDEM_AUTO_MIGRATE": "false",
             "TANDEM_SEARCH_FTS5_PATH": str(self.log_dir / "search-worker.db"),
             "TANDEM_MEDIA_DIR": str(self.log_dir / "media"),
-            **REDIS_PREFIX,
+            **redis_prefix(self.database_url),
             **CHEAP_HASHING,
             **self.env,
         }

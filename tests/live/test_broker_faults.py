@@ -21,9 +21,10 @@ from app.live.broker import BROKER_CHANNEL
 from app.live.hub import Envelope, Hub
 from tests.conftest import fresh_database
 from tests.live.conftest import Api, open_stream, receive_until
-from tests.live.servers import REDIS_PREFIX, AppServer, PrivateRedis, app_server
+from tests.live.servers import AppServer, PrivateRedis, app_server, redis_prefix
 
-CHANNEL = REDIS_PREFIX["TANDEM_REDIS_PREFIX"] + BROKER_CHANNEL
+PREFIX = redis_prefix("broker-faults")
+CHANNEL = PREFIX["TANDEM_REDIS_PREFIX"] + BROKER_CHANNEL
 
 
 def _envelope(seq: int, **fields: Any) -> dict[str, Any]:
@@ -66,7 +67,7 @@ def redis_server(
     """PostgreSQL and a Redis of this module's own (a test stops it)."""
     url = fresh_database("postgres", tmp_path_factory.mktemp("broker-faults"), "brokerfaults")
     upgrade(url)
-    with app_server(url, live_logs, TANDEM_REDIS_URL=private_redis.url) as running:
+    with app_server(url, live_logs, TANDEM_REDIS_URL=private_redis.url, **PREFIX) as running:
         yield running
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from app.accounts import service as accounts
 from app.accounts.models import Account
@@ -19,7 +18,7 @@ from app.core.pagination import MAX_LIMIT, PageParams, PageQuery
 from app.core.types import PathId
 from app.posts import service as posts
 from app.posts.schemas import PostRead
-from app.web.context import Page, PageContext, form_error, safe_next, see_other
+from app.web.context import Page, PageContext, parse_form, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,18 +62,16 @@ async def attention_page(ctx: Page) -> Response:
 
 
 def _verdict(verdict: str, reason: str, account: str, stage: str, note: str) -> VerdictCreate:
-    try:
-        return VerdictCreate.model_validate(
-            {
-                "verdict": verdict,
-                "reason": reason or None,
-                "account": account.strip().lstrip("$") or None,
-                "stage": stage or None,
-                "note": note.strip() or None,
-            }
-        )
-    except ValidationError as exc:
-        raise form_error(exc) from exc
+    return parse_form(
+        VerdictCreate,
+        {
+            "verdict": verdict,
+            "reason": reason or None,
+            "account": account.strip().lstrip("$") or None,
+            "stage": stage or None,
+            "note": note.strip() or None,
+        },
+    )
 
 
 @router.post("/posts/{post_id}/verdicts")

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from app.auth.deps import Principal
 from app.core.deps import DbSession
@@ -19,7 +18,7 @@ from app.groups import service as groups
 from app.posts import service
 from app.posts.models import Post, PostKind, ReactionKind
 from app.posts.schemas import CommentCreate, CommentRead, PostCreate, PostUpdate
-from app.web.context import Page, PageContext, form_error, safe_next, see_other
+from app.web.context import Page, PageContext, parse_form, safe_next, see_other
 from app.web.templating import KIND_LABELS, PAGE_HEADERS
 
 router = APIRouter(include_in_schema=False)
@@ -111,22 +110,22 @@ async def create_post(
     story = _story(
         kind, story_problem, story_solution, story_outcome, story_quote, story_customer_contact
     )
-    try:
-        data = PostCreate(
-            kind=kind,
-            title=title or None,
-            body=body,
-            accounts=_slugs(accounts),
-            group=group or None,
-            attachments=attachments,
-            collateral=_collateral(
+    data = parse_form(
+        PostCreate,
+        {
+            "kind": kind,
+            "title": title or None,
+            "body": body,
+            "accounts": _slugs(accounts),
+            "group": group or None,
+            "attachments": attachments,
+            "collateral": _collateral(
                 kind, collateral_stage, collateral_audience, collateral_industries
             ),
-            to_department=to_department or None,
-            story=story,
-        )
-    except ValidationError as exc:
-        raise form_error(exc) from exc
+            "to_department": to_department or None,
+            "story": story,
+        },
+    )
     post = await service.create(ctx.session, author=ctx.user, viewer=ctx.viewer, data=data)
     return see_other(safe_next(next, default=f"/posts/{post.id}"))
 
@@ -215,19 +214,19 @@ async def edit_post(
         if story_given
         else None
     )
-    try:
-        data = PostUpdate(
-            title=title or None,
-            body=body,
-            collateral=_collateral(
+    data = parse_form(
+        PostUpdate,
+        {
+            "title": title or None,
+            "body": body,
+            "collateral": _collateral(
                 post.kind.value, collateral_stage, collateral_audience, collateral_industries
             ),
             # The editor lists the post's files: what it sends is the new list.
-            attachments=attachments if attachments_given else None,
-            story=story,
-        )
-    except ValidationError as exc:
-        raise form_error(exc) from exc
+            "attachments": attachments if attachments_given else None,
+            "story": story,
+        },
+    )
     await service.update_post(
         ctx.session, actor=ctx.user, viewer=ctx.viewer, post=post, data=data, storage=storage
     )
@@ -249,10 +248,7 @@ async def add_comment(
     parent_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
 ) -> Response:
     post = await _visible(ctx, post_id)
-    try:
-        data = CommentCreate(body=body, parent_id=parent_id)
-    except ValidationError as exc:
-        raise form_error(exc) from exc
+    data = parse_form(CommentCreate, {"body": body, "parent_id": parent_id})
     comment = await service.add_comment(
         ctx.session, author=ctx.user, viewer=ctx.viewer, post=post, data=data
     )

@@ -26,7 +26,7 @@ from app.posts.schemas import PostRead
 from app.stories import service
 from app.stories.models import StoryStatus
 from app.stories.schemas import CaseStudyLink, StoryTransition
-from app.web.context import Page, PageContext, form_error, safe_next, see_other
+from app.web.context import Page, PageContext, parse_form, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,12 +64,8 @@ async def board_page(ctx: Page, page: PageQuery, status: StoryStatus | None = No
 
 
 def _transition(to: str, note: str, granted_by: str) -> StoryTransition:
-    try:
-        return StoryTransition.model_validate(
-            {"to": to, "note": note.strip() or None, "granted_by": granted_by.strip() or None}
-        )
-    except ValidationError as exc:
-        raise form_error(exc) from exc
+    fields = {"to": to, "note": note.strip() or None, "granted_by": granted_by.strip() or None}
+    return parse_form(StoryTransition, fields)
 
 
 @router.post("/posts/{post_id}/story")

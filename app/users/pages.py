@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from app.auth.deps import AdminUser
 from app.core.errors import AppError
@@ -19,7 +18,7 @@ from app.follows.events import Target
 from app.users import service
 from app.users.models import Department
 from app.users.schemas import UserUpdate
-from app.web.context import Page, PageContext, form_error, see_other
+from app.web.context import Page, PageContext, parse_form, see_other
 from app.web.feed import feed_page
 
 router = APIRouter(include_in_schema=False)
@@ -138,10 +137,7 @@ def _user_update(department: str, role: str, is_lead: list[str], active: str) ->
     body = {name: value for name, value in fields.items() if value}
     if is_lead:
         body["is_lead"] = "true" in is_lead
-    try:
-        return UserUpdate.model_validate(body)
-    except ValidationError as exc:
-        raise form_error(exc) from exc
+    return parse_form(UserUpdate, body)
 
 
 @router.post("/admin/users/{handle}")

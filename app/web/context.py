@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.agreements import marking
 from app.agreements.marking import Marker
@@ -113,11 +113,16 @@ def render_anonymous(
     return response
 
 
-def form_error(exc: ValidationError) -> Invalid:
-    """A form that the API's schema refused: its first error, said as the error page says it
-    (`where: what`)."""
-    first = exc.errors()[0]
-    return Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_form(model: type[M], fields: dict[str, Any]) -> M:
+    """A form's fields as the API's body `model`, or the error page's 422 saying why not."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]  # said as the error page says it: `where: what`
+        raise Invalid(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

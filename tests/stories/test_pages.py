@@ -15,14 +15,9 @@ from fastapi import FastAPI
 from app.users.models import Department
 from tests.factories import Person, api, make_account, make_post, make_user
 from tests.pages_helpers import assert_no_active_markup, browse_as, page, submit, text_of
+from tests.stories.test_api import FIELDS, move, story_of
+from tests.stories.test_api import submit as story_post
 
-FIELDS = {
-    "problem": "Forecasts were built in 40 spreadsheets and always late.",
-    "solution": "Rolled out forecasting to the 12 regional teams in six weeks.",
-    "outcome": "Forecast accuracy up from 71% to 93%; close two days sooner.",
-    "quote": "We finally trust the number we give the board.",
-    "customer_contact": "Priya Shah, VP Finance",
-}
 FORM = {f"story_{name}": value for name, value in FIELDS.items()}
 
 
@@ -49,24 +44,6 @@ async def crew(app: FastAPI, client: httpx.AsyncClient) -> Crew:
 
 def words(markup: str) -> str:
     return " ".join(text_of(markup).split())
-
-
-async def story_post(
-    client: httpx.AsyncClient, who: Person, body: str, **fields: Any
-) -> dict[str, Any]:
-    return await make_post(client, who, body, kind="win_story", story={**FIELDS, **fields})
-
-
-async def move(
-    client: httpx.AsyncClient, who: Person, post: dict[str, Any], to: str, **extra: Any
-) -> dict[str, Any]:
-    url = f"/api/v1/posts/{post['id']}/story/transitions"
-    result: dict[str, Any] = await api(client, who, "POST", url, 200, json={"to": to, **extra})
-    return result
-
-
-async def story_of(client: httpx.AsyncClient, who: Person, post: dict[str, Any]) -> Any:
-    return (await api(client, who, "GET", f"/api/v1/posts/{post['id']}", 200))["story"]
 
 
 async def publish(client: httpx.AsyncClient, crew: Crew, post: dict[str, Any]) -> None:

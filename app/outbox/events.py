@@ -34,6 +34,7 @@ REACTION_CHANGED = "reaction.changed"
 # A collateral post's verdicts, status or version changed: open pages re-read its stats
 # (which count what each reader may see, so they are not in the event).
 COLLATERAL_CHANGED = "collateral.changed"
+# A win story moved a step: open pages re-read its panel (the steps offered are the reader's).
 STORY_CHANGED = "story.changed"
 NOTIFICATION_CREATED = "notification.created"
 # Internal: they change what open connections listen to, and are never sent to a client.

@@ -19,13 +19,14 @@ export function enhance(root) {
   root.querySelectorAll("[data-confirm]").forEach(enhanceConfirm);
   root.querySelectorAll("[data-editor]").forEach(enhancePreview);
   root.querySelectorAll("[data-kind-select]").forEach(enhanceKindFields);
+  // A part read again (a live panel) brings its own slots.
+  root.querySelectorAll("[data-load-fragment]").forEach((slot) => enhanceLoadFragment(slot, enhance));
   enhanceReactions(root);
 }
 
 enhance(document);
 document.querySelectorAll("[data-attachments]").forEach(enhanceAttachments);
 enhanceLoadMore(document, enhance);
-document.querySelectorAll("[data-load-fragment]").forEach((slot) => enhanceLoadFragment(slot, enhance));
 
 // Live updates: each page part subscribes to the stream's events, then the socket opens.
 document.querySelectorAll("[data-live-feed]").forEach((feed) => enhanceLiveFeed(feed, enhance));

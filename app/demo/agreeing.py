@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.agreements import contracts, glossary, service
@@ -38,7 +38,7 @@ from app.agreements.schemas import (
 )
 from app.core.db import transaction
 from app.demo.content import AgreementStory, Step, TermStory
-from app.notifications.models import Notification
+from app.demo.dating import notifications_at
 from app.users.models import User
 
 Write = Callable[[AsyncSession], Awaitable[None]]
@@ -89,9 +89,9 @@ async def agree(
         # By time alone: the content checked that each subject's steps follow its proposal,
         # and the sort is stable for two steps at the same moment.
         for at, write in sorted(steps, key=lambda s: s[0]):
-            first = int(await session.scalar(select(func.max(Notification.id))) or 0)
-            await write(session)
-            await _date(session, since=now, at=at, notifications_after=first)
+            async with notifications_at(session, at):
+                await write(session)
+            await _date(session, since=now, at=at)
         statuses = list(
             await session.scalars(select(Signable.status).where(Signable.kind == SubjectKind.term))
         )
@@ -104,9 +104,7 @@ async def agree(
     )
 
 
-async def _date(
-    session: AsyncSession, *, since: datetime, at: datetime, notifications_after: int
-) -> None:
+async def _date(session: AsyncSession, *, since: datetime, at: datetime) -> None:
     """What the step wrote (every row stamped after the seeding started) happened at `at`."""
     for model in _STAMPED:
         await session.execute(update(model).where(model.created_at >= since).values(created_at=at))
@@ -115,9 +113,6 @@ async def _date(
     )
     await session.execute(
         update(Signable).where(Signable.updated_at >= since).values(updated_at=at)
-    )
-    await session.execute(
-        update(Notification).where(Notification.id > notifications_after).values(created_at=at)
     )
 
 

@@ -20,6 +20,7 @@ from app.collateral.schemas import VerdictCreate
 from app.core.db import transaction
 from app.demo.content import AssetStory, VerdictStory
 from app.demo.datafile import ContentError
+from app.demo.dating import notifications_at
 from app.files.storage import Storage
 from app.notifications.models import Notification
 from app.posts import service as posts
@@ -54,14 +55,9 @@ async def judge(
                 raise ContentError(f"verdicts.toml: no collateral post is titled {story.title!r}")
             steps = _steps(story, post, storage, people, viewers, now)
             for at, write in sorted(steps, key=lambda s: s[0]):
-                first = int(await session.scalar(select(func.max(Notification.id))) or 0)
-                await write(session, at)
-                # What the step told people happened then, not at seeding time.
-                await session.execute(
-                    update(Notification)
-                    .where(Notification.id > first, Notification.comment_id.is_(None))
-                    .values(created_at=at)
-                )
+                # Not the notifications of the comments a step writes: they are the comments'.
+                async with notifications_at(session, at, Notification.comment_id.is_(None)):
+                    await write(session, at)
             count += len(story.verdicts)
     progress(f"seeding: {count} verdicts on {len(stories)} assets")
 

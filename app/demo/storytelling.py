@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts import service as accounts
 from app.accounts.models import Account
 from app.core.db import transaction
 from app.demo.content import WinStory
+from app.demo.dating import notifications_at
 from app.notifications.models import Notification, NotificationKind
 from app.posts.models import Post, PostKind
 from app.stories import service as stories
@@ -73,9 +74,9 @@ async def _tell(
         at = move.taken(now)
         note = move.note.replace("{day}", f"{at:%-d %b}") if move.note else None
         data = StoryTransition(to=move.to, note=note, granted_by=move.granted_by)
-        first = await _last_notification(session)
-        await stories.transition(session, user=people[move.by], post=post, data=data)
-        await _date(session, post.id, move.to, at, first)
+        async with notifications_at(session, at):
+            await stories.transition(session, user=people[move.by], post=post, data=data)
+        await _date(session, post.id, move.to, at)
 
 
 async def _date_submissions(session: AsyncSession) -> None:
@@ -118,22 +119,16 @@ async def _roundup(session: AsyncSession, people: dict[str, User], now: datetime
             at = post.created_at.replace(tzinfo=UTC) + timedelta(days=days, hours=1)
             quarter = f"Q{(at.month - 1) // 3 + 1}"
             note = ROUNDUP_NOTE.format(quarter=quarter) if to is S.declined else None
-            first = await _last_notification(session)
-            await stories.transition(
-                session, user=marketer, post=post, data=StoryTransition(to=to, note=note)
-            )
-            await _date(session, post.id, to, at, first)
+            async with notifications_at(session, at):
+                await stories.transition(
+                    session, user=marketer, post=post, data=StoryTransition(to=to, note=note)
+                )
+            await _date(session, post.id, to, at)
     return len(old)
 
 
-async def _last_notification(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.max(Notification.id))) or 0)
-
-
-async def _date(
-    session: AsyncSession, post_id: int, to: StoryStatus, at: datetime, notifications_after: int
-) -> None:
-    """The step to `to` (its row, the story's moment of it, what it told) happened at `at`."""
+async def _date(session: AsyncSession, post_id: int, to: StoryStatus, at: datetime) -> None:
+    """The step to `to` (its row, the story's moment of it) happened at `at`."""
     await session.execute(
         update(StoryStep)
         .where(StoryStep.post_id == post_id, StoryStep.to_status == to)
@@ -143,6 +138,3 @@ async def _date(
         await session.execute(
             update(Story).where(Story.post_id == post_id).values({_STORY_TIME[to]: at})
         )
-    await session.execute(
-        update(Notification).where(Notification.id > notifications_after).values(created_at=at)
-    )

@@ -13,11 +13,10 @@ from app.accounts.models import Account
 from app.accounts.pages import account_header
 from app.collateral import service
 from app.collateral.deps import LibraryQuery
-from app.collateral.schemas import LibraryFilter, VerdictCreate
+from app.collateral.schemas import VerdictCreate
 from app.core.pagination import MAX_LIMIT, PageParams, PageQuery
 from app.core.types import PathId
 from app.posts import service as posts
-from app.posts.schemas import PostRead
 from app.web.context import Page, PageContext, parse_form, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -103,18 +102,6 @@ async def panel(post_id: PathId, ctx: Page) -> Response:
     return ctx.render("collateral/_panel.html", post=shape, verdicts=verdicts)
 
 
-async def _assets(ctx: PageContext) -> list[PostRead]:
-    """What a rep may record a verdict on from an account page: the live library."""
-    found, _ = await service.library(
-        ctx.session,
-        ctx.viewer,
-        where=LibraryFilter(),
-        sort="newest",
-        page=PageParams(limit=MAX_LIMIT, cursor=None),
-    )
-    return [p for p in found if p.collateral and p.collateral["status"] != "retired"]
-
-
 async def _account(ctx: PageContext, slug: str) -> Account:
     return await accounts.get_visible(ctx.session, ctx.viewer, slug=slug)
 
@@ -127,7 +114,7 @@ async def account_tab(slug: str, ctx: Page, page: PageQuery) -> Response:
         "collateral/account.html",
         **header,
         used=used,
-        assets=await _assets(ctx),
+        assets=await service.live_assets(ctx.session, ctx.viewer),
         next_cursor=cursor,
     )
 

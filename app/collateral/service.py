@@ -48,7 +48,7 @@ from app.collateral.schemas import (
 from app.core import events
 from app.core.db import utcnow
 from app.core.errors import Invalid, NotFound
-from app.core.pagination import PageParams, encode_cursor
+from app.core.pagination import MAX_LIMIT, PageParams, encode_cursor
 from app.core.schemas import parse_nested
 from app.posts import read as posts_read
 from app.posts import service as posts
@@ -352,6 +352,19 @@ async def library(
     chosen = ranked[: page.limit]
     cursor = encode_cursor(keys[chosen[-1]]) if len(ranked) > page.limit else None
     return await posts.read_posts(session, viewer, chosen), cursor
+
+
+async def live_assets(session: AsyncSession, viewer: Viewer) -> list[PostRead]:
+    """What a form may offer as an asset (a rep's verdict, a story's case study): the newest
+    the viewer may see, up to a page of the largest size, retired ones left out."""
+    found, _ = await library(
+        session,
+        viewer,
+        where=LibraryFilter(),
+        sort="newest",
+        page=PageParams(limit=MAX_LIMIT, cursor=None),
+    )
+    return [p for p in found if p.collateral and p.collateral["status"] != "retired"]
 
 
 async def attention(session: AsyncSession, viewer: Viewer) -> AttentionRead:

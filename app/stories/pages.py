@@ -17,9 +17,8 @@ from pydantic import ValidationError
 
 from app.accounts.pages import account_header
 from app.collateral import service as collateral
-from app.collateral.schemas import LibraryFilter
 from app.core.errors import Invalid
-from app.core.pagination import MAX_LIMIT, PageParams, PageQuery
+from app.core.pagination import PageParams, PageQuery
 from app.core.types import OneLine, PathId
 from app.posts import service as posts
 from app.posts.schemas import PostRead
@@ -94,24 +93,12 @@ async def story_panel(post_id: PathId, ctx: Page) -> Response:
     return ctx.render("stories/_post_panel.html", post=shape)
 
 
-async def _case_studies(ctx: PageContext) -> list[PostRead]:
-    """What marketing may link as a story's case study: the live collateral, newest first."""
-    found, _ = await collateral.library(
-        ctx.session,
-        ctx.viewer,
-        where=LibraryFilter(),
-        sort="newest",
-        page=PageParams(limit=MAX_LIMIT, cursor=None),
-    )
-    return [p for p in found if p.collateral and p.collateral["status"] != "retired"]
-
-
 async def _case_study_form(ctx: PageContext, post_id: int, name: str) -> Response:
     post = await posts.get_visible(ctx.session, ctx.viewer, post_id)
     shape = await posts.read_one(ctx.session, ctx.viewer, post.id)
     if shape.story is None:
         raise Invalid("Only a win story has a case study.", field="path.post_id")
-    choices = await _case_studies(ctx)
+    choices = await collateral.live_assets(ctx.session, ctx.viewer)
     return ctx.render(name, section="stories", post=shape, story=shape.story, case_studies=choices)
 
 
